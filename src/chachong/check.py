@@ -1,0 +1,215 @@
+"""Checking a draft against an index: candidates → alignment → passages → ratios."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .align import Alignment, align
+from .lsh import band_keys
+from .minhash import signatures
+from .normalize import Normalized, normalize
+from .records import DocumentRecord
+from .results import CheckResult, Passage, SourceRef, SourceShare
+from .sentences import MIN_SENTENCE_CHARS, split_sentences
+from .shingles import sentence_shingles
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """Tuning knobs of a check; the defaults are what the evaluation was run with."""
+
+    candidates_per_sentence: int = 12  # most-similar indexed sentences verified per draft sentence
+    min_passage_chars: int = 12  # shorter matches are not reported
+    max_gap_chars: int = 24  # unmatched draft text a passage may bridge between copied sentences
+
+
+@dataclass(slots=True)
+class _Match:
+    q: int  # draft sentence number
+    doc: DocumentRecord
+    d_start: int  # normalized draft coordinates of the copied region
+    d_end: int
+    s_start: int  # source coordinates relative to the document
+    s_end: int
+    matched: int
+    similarity: float
+
+
+@dataclass(slots=True)
+class _Run:
+    doc: DocumentRecord
+    qs: list[int] = field(default_factory=list)
+    matched: int = 0
+
+
+def check_text(
+    store, text: str, *, file: str = "<draft>", options: CheckOptions = CheckOptions()
+) -> CheckResult:
+    """Check one draft (already decoded) against ``store``."""
+    params = store.params
+    norm = normalize(text)
+    content = norm.codes != 10
+    total = int(content.sum())
+    sents = split_sentences(norm, min_chars=max(MIN_SENTENCE_CHARS, params.shingle_chars))
+    matches: list[_Match] = []
+    if len(sents):
+        hashes, offsets = sentence_shingles(norm.codes, sents, k=params.shingle_chars)
+        sigs = signatures(hashes, offsets, num_perm=params.num_perm, seed=params.seed)
+        q, sid, hits = store.candidates(band_keys(sigs, params))
+        q, sid = _top_candidates(q, sid, hits, options.candidates_per_sentence)
+        matches = _verify(norm, sents, q, sid, store.documents_for_sentences(sid))
+    passages = _passages(text, norm, sents, matches, options)
+    return _result(file, text, norm, content, total, passages)
+
+
+def _top_candidates(q, sid, hits, k: int):
+    if q.size == 0:
+        return q, sid
+    order = np.lexsort((sid, -hits, q))  # by draft sentence, most shared bands first
+    q, sid = q[order], sid[order]
+    first = np.concatenate(([True], q[1:] != q[:-1]))
+    group_start = np.maximum.accumulate(np.where(first, np.arange(q.size), 0))
+    keep = np.arange(q.size) - group_start < k
+    return q[keep], sid[keep]
+
+
+def _verify(norm: Normalized, sents, q, sid, docs) -> list[_Match]:
+    draft = norm.text
+    source_cache: dict[tuple[int, int], tuple[str, Normalized, int]] = {}
+    best: dict[tuple[int, int], _Match] = {}
+    for qi, s in zip(q.tolist(), sid.tolist()):
+        found = docs.get(s)
+        if found is None:
+            continue
+        doc, local = found
+        key = (doc.id, local)
+        cached = source_cache.get(key)
+        if cached is None:
+            lo, hi = (int(x) for x in doc.spans[local])
+            src_norm = normalize(doc.text[lo:hi])
+            cached = source_cache[key] = (src_norm.text, src_norm, lo)
+        b, src_norm, lo = cached
+        a_start = int(sents.starts[qi])
+        a = draft[a_start : int(sents.ends[qi])]
+        al: Alignment | None = align(a, b)
+        if al is None:
+            continue
+        m = _Match(
+            q=qi, doc=doc,
+            d_start=a_start + al.a_start, d_end=a_start + al.a_end,
+            s_start=lo + int(src_norm.starts[al.b_start]), s_end=lo + int(src_norm.ends[al.b_end - 1]),
+            matched=al.matched, similarity=al.similarity,
+        )
+        prev = best.get((qi, doc.id))
+        if prev is None or (m.matched, m.similarity) > (prev.matched, prev.similarity):
+            best[(qi, doc.id)] = m
+    return [best[k] for k in sorted(best)]
+
+
+def _runs(doc: DocumentRecord, by_q: dict[int, _Match], free: set[int], sents, gap_chars: int):
+    """Maximal runs of draft sentences matched to ``doc``, bridging short unmatched gaps."""
+    runs: list[_Run] = []
+    current: _Run | None = None
+    last = None
+    for qi in sorted(qq for qq in by_q if qq in free):
+        if current is not None and last is not None:
+            gap = sum(
+                int(sents.ends[g] - sents.starts[g])
+                for g in range(last + 1, qi)
+            )
+            between_free = all(g in free for g in range(last + 1, qi))
+            if qi - last > 1 and (gap > gap_chars or not between_free):
+                runs.append(current)
+                current = None
+        if current is None:
+            current = _Run(doc)
+        current.qs.append(qi)
+        current.matched += by_q[qi].matched
+        last = qi
+    if current is not None:
+        runs.append(current)
+    return runs
+
+
+def _passages(text: str, norm: Normalized, sents, matches: list[_Match], options: CheckOptions):
+    by_doc: dict[int, dict[int, _Match]] = {}
+    docs: dict[int, DocumentRecord] = {}
+    for m in matches:
+        by_doc.setdefault(m.doc.id, {})[m.q] = m
+        docs[m.doc.id] = m.doc
+    free = set(range(len(sents)))
+    passages: list[Passage] = []
+    # Greedy: the longest run of sentences from one document wins its sentences, so a
+    # paragraph copied from one source is one passage from that source even when its
+    # stock phrases also occur in other documents.
+    while True:
+        best: _Run | None = None
+        for doc_id in sorted(by_doc, key=lambda d: docs[d].name):
+            for run in _runs(docs[doc_id], by_doc[doc_id], free, sents, options.max_gap_chars):
+                if best is None or run.matched > best.matched:
+                    best = run
+        if best is None or best.matched < options.min_passage_chars:
+            break
+        free.difference_update(range(best.qs[0], best.qs[-1] + 1))
+        run_matches = [by_doc[best.doc.id][qi] for qi in best.qs]
+        passages.append(_passage(text, norm, best.doc, run_matches))
+    passages.sort(key=lambda p: (p.start, p.end))
+    return tuple(passages)
+
+
+def _passage(text: str, norm: Normalized, doc: DocumentRecord, run: list[_Match]) -> Passage:
+    d_start = min(m.d_start for m in run)
+    d_end = max(m.d_end for m in run)
+    start, end = norm.original_span(d_start, d_end)
+    s_start = doc.start + min(m.s_start for m in run)
+    s_end = doc.start + max(m.s_end for m in run)
+    content = int(np.count_nonzero(norm.codes[d_start:d_end] != 10))
+    score = min(1.0, sum(m.matched for m in run) / max(content, 1))
+    source = SourceRef(doc=doc.name, file=doc.file, title=doc.title, start=s_start, end=s_end)
+    return Passage(
+        start=start, end=end, kind="copy", score=score, source=source, text=text[start:end],
+        source_text=doc.text[s_start - doc.start : s_end - doc.start], sentences=len(run),
+    )
+
+
+def _covered(norm: Normalized, content: np.ndarray, spans: list[tuple[int, int]]) -> int:
+    """Content characters of the draft inside any of the original ``spans``."""
+    if not spans:
+        return 0
+    mask = np.zeros(content.size, dtype=bool)
+    for start, end in spans:
+        lo = int(np.searchsorted(norm.starts, start, side="left"))
+        hi = int(np.searchsorted(norm.ends, end, side="right"))
+        mask[lo:hi] = True
+    return int(np.count_nonzero(mask & content))
+
+
+def _result(file, text, norm, content, total, passages) -> CheckResult:
+    copies = [p for p in passages if p.kind == "copy"]
+    boiler = [p for p in passages if p.kind == "boilerplate"]
+    copied = _covered(norm, content, [(p.start, p.end) for p in copies])
+    boiler_chars = _covered(norm, content, [(p.start, p.end) for p in boiler])
+    per_doc: dict[str, list[Passage]] = {}
+    for p in copies:
+        per_doc.setdefault(p.source.doc, []).append(p)
+    shares = []
+    for name, ps in per_doc.items():
+        chars = _covered(norm, content, [(p.start, p.end) for p in ps])
+        src = ps[0].source
+        shares.append(
+            SourceShare(
+                source=SourceRef(doc=name, file=src.file, title=src.title,
+                                 start=min(p.source.start for p in ps), end=max(p.source.end for p in ps)),
+                chars=chars, share=chars / total if total else 0.0, passages=len(ps),
+            )
+        )
+    shares.sort(key=lambda s: (-s.chars, s.source.doc))
+    return CheckResult(
+        file=file, text=text, chars=len(text), content_chars=total,
+        copy_ratio=copied / total if total else 0.0,
+        boilerplate_ratio=boiler_chars / total if total else 0.0,
+        max_source_share=shares[0].share if shares else 0.0,
+        passages=passages, sources=tuple(shares),
+    )

@@ -1,0 +1,159 @@
+"""The command line. The only module that parses arguments (typer).
+
+Exit codes: 0 done; 1 ``check --fail-over`` found a draft above the ratio; 2 bad usage,
+unreadable input or an unusable index (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import ChachongError, UsageError
+
+app = typer.Typer(
+    name="chachong",
+    help="查重: find copied passages and stock phrases in Chinese official documents.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+IndexOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--index",
+        envvar="CHACHONG_INDEX",
+        help="Index file (or redis://HOST:PORT/DB). Default: a per-user index of the bundled corpus.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON Lines instead of tables.")]
+
+
+def _location(index: str | None) -> str:
+    from .indexer import default_index_location
+
+    return index or default_index_location()
+
+
+def _open_for_reading(index: str | None):
+    """Open the index; with none there yet, build it from the bundled corpus first."""
+    from .indexer import ensure_index
+    from .report import progress_bar
+
+    with progress_bar("building the default index") as update:
+        return ensure_index(_location(index), on_progress=update)
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .docx) to add.")],
+    index: IndexOption = None,
+    json_out: JsonOption = False,
+) -> int:
+    """Add files or folders to the index (incremental: unchanged files are skipped)."""
+    from .indexer import index_paths
+    from .report import console_for, json_line, progress_bar, render_index_report
+    from .storage import open_store
+
+    location = _location(index)
+    store = open_store(location, create=True)
+    try:
+        with progress_bar("indexing") as update:
+            report = index_paths(store, paths, on_progress=update)
+    finally:
+        store.close()
+    if json_out:
+        print(json_line({
+            "index": location, "added": list(report.added), "replaced": list(report.replaced),
+            "unchanged": list(report.unchanged), "documents": report.documents,
+            "sentences": report.sentences, "chars": report.chars,
+            "skipped": [{"file": f, "reason": r} for f, r in report.skipped],
+            "warnings": [{"file": f, "warning": w} for f, w in report.warnings],
+        }))
+    else:
+        render_index_report(report, location, console_for(sys.stdout))
+    return 0
+
+
+@app.command()
+def docs(index: IndexOption = None, json_out: JsonOption = False) -> int:
+    """List the indexed documents (and what was set aside as distributor lines)."""
+    from .report import console_for, json_line, render_docs
+
+    store = _open_for_reading(index)
+    try:
+        documents = store.documents()
+        files = store.files()
+    finally:
+        store.close()
+    if json_out:
+        for d in documents:
+            print(json_line({"doc": d.name, "file": d.file, "title": d.title, "chars": d.chars,
+                             "start": d.start, "end": d.end, "sentences": d.sentence_count}))
+    else:
+        render_docs(documents, files, console_for(sys.stdout))
+    return 0
+
+
+@app.command()
+def check(
+    drafts: Annotated[list[Path], typer.Argument(help="Draft files (.txt, .docx) to check.")],
+    index: IndexOption = None,
+    json_out: JsonOption = False,
+    fail_over: Annotated[
+        Optional[float],
+        typer.Option("--fail-over", help="Exit 1 if a draft's copy ratio is above RATIO (0-1).", metavar="RATIO"),
+    ] = None,
+    text: Annotated[bool, typer.Option("--text/--no-text", help="Show the draft with highlights.")] = True,
+) -> int:
+    """Check drafts for passages copied from indexed documents."""
+    from .check import check_text
+    from .reading import read_text
+    from .report import console_for, json_line, render_check
+
+    if fail_over is not None and not 0.0 <= fail_over <= 1.0:
+        raise UsageError(f"--fail-over takes a ratio between 0 and 1, got {fail_over}")
+    sources = [read_text(p) for p in drafts]  # all inputs are validated before any work
+    store = _open_for_reading(index)
+    over = False
+    try:
+        console = console_for(sys.stdout)
+        for src in sources:
+            result = check_text(store, src.text, file=str(src.path))
+            over |= fail_over is not None and result.copy_ratio > fail_over
+            if json_out:
+                print(json_line(result.to_json()))
+            else:
+                render_check(result, console, show_text=text)
+    finally:
+        store.close()
+    return 1 if over else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="chachong", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        print("chachong: aborted", file=sys.stderr)
+        return 130
+    except typer.TyperException as exc:  # usage errors of the (vendored) click parser
+        exc.show(file=sys.stderr)
+        return 2
+    except ChachongError as exc:
+        print(f"chachong: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("chachong: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return result if isinstance(result, int) else 0

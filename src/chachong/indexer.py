@@ -1,0 +1,237 @@
+"""Building and extending an index: files in, one atomic write out.
+
+Everything a run will write is computed first; the store then writes it in one
+transaction. A bad file named on the command line therefore stops the run before
+anything is written, and a run killed half-way leaves the index as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ChachongError, InputError
+from .lsh import LshParams, band_keys
+from .minhash import signatures
+from .normalize import normalize
+from .reading import SUPPORTED_SUFFIXES, SourceText, read_text
+from .records import NewDocument, NewFile
+from .sentences import split_sentences
+from .shingles import sentence_shingles
+from .splitting import line_key, split_documents
+
+BUNDLED_LABEL = "corpus"
+EDGE_HEAD_LINES = 3
+EDGE_TAIL_LINES = 10
+MIN_SET_ASIDE_CHARS = 10
+MIN_FILES = 2
+MIN_OCCURRENCES = 3
+
+Progress = Callable[[int, int, str], None]  # (files done, files total, current file)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexReport:
+    added: tuple[str, ...]
+    replaced: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...]  # (path, reason) of files a folder held but we could not read
+    documents: int
+    sentences: int
+    chars: int
+    warnings: tuple[tuple[str, str], ...]  # (path, warning)
+
+
+def bundled_corpus_dir() -> Path:
+    """The corpus shipped inside the package (or the repository's corpus/ when run from source)."""
+    packaged = Path(str(resources.files("chachong"))) / "corpus"
+    if packaged.is_dir():
+        return packaged
+    source_tree = Path(__file__).resolve().parents[2] / "corpus"
+    if source_tree.is_dir():
+        return source_tree
+    raise ChachongError("the bundled corpus is missing from this installation")
+
+
+def default_index_location() -> str:
+    """``$CHACHONG_INDEX``, else the per-user cache file holding the bundled corpus."""
+    env = os.environ.get("CHACHONG_INDEX")
+    if env:
+        return env
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(cache, "chachong", "index.sqlite")
+
+
+def label_for(path: Path) -> str:
+    """How a file is named in the index: corpus/NAME for the bundled corpus, else its absolute path."""
+    resolved = path.resolve()
+    try:
+        bundled = bundled_corpus_dir().resolve()
+        if resolved.is_relative_to(bundled):
+            return f"{BUNDLED_LABEL}/{resolved.relative_to(bundled).as_posix()}"
+    except ChachongError:
+        pass
+    return str(resolved)
+
+
+def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to index: named files as they are, folders walked (sorted) for readable types."""
+    files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError("no such file or directory", path=path)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(child)
+                else:
+                    skipped.append((str(child), f"unsupported file type {child.suffix or '(none)'}"))
+        else:
+            files.append(path)
+    return files, skipped
+
+
+def _edge_keys(text: str) -> dict[str, int]:
+    """Keys of a file's first and last lines, with their number of occurrences in the file."""
+    keys = [line_key(line) for line in text.splitlines()]
+    nonblank = [k for k in keys if k]
+    edge = set(nonblank[:EDGE_HEAD_LINES] + nonblank[-EDGE_TAIL_LINES:])
+    counts = Counter(k for k in keys if k in edge)
+    return {k: c for k, c in counts.items() if len(k) >= MIN_SET_ASIDE_CHARS}
+
+
+def _set_aside_keys(text: str, recurring: set[str]) -> frozenset[str]:
+    """Recurring lines that stand at the start or end of a file (ads, watermarks).
+
+    A line qualifies only as part of an unbroken block of recurring lines reaching the
+    file's first or last line: stock phrases inside documents recur too, but never there.
+    """
+    keys = [k for k in (line_key(line) for line in text.splitlines()) if k]
+    out: set[str] = set()
+    for seq in (keys, list(reversed(keys))):
+        for k in seq:
+            if k not in recurring:
+                break
+            out.add(k)
+    return frozenset(out)
+
+
+def encode_file(
+    source: SourceText, *, label: str, recurring: set[str], params: LshParams
+) -> NewFile:
+    text = source.text
+    set_aside = _set_aside_keys(text, recurring)
+    split = split_documents(text, fallback_title=Path(label).stem, set_aside=set_aside)
+    norm = normalize(text)
+    sentences = split_sentences(norm)
+    keys = np.zeros((0, params.bands), dtype=np.int64)
+    if len(sentences):
+        hashes, offsets = sentence_shingles(norm.codes, sentences, k=params.shingle_chars)
+        sigs = signatures(hashes, offsets, num_perm=params.num_perm, seed=params.seed)
+        keys = band_keys(sigs, params)
+    orig_start = norm.starts[sentences.starts] if len(sentences) else np.zeros(0, np.int64)
+    orig_end = norm.ends[sentences.ends - 1] if len(sentences) else np.zeros(0, np.int64)
+    documents = []
+    for span in split.documents:
+        lo = int(np.searchsorted(orig_start, span.start, side="left"))
+        hi = int(np.searchsorted(orig_start, span.end, side="left"))
+        spans = np.stack((orig_start[lo:hi] - span.start, orig_end[lo:hi] - span.start), axis=1)
+        documents.append(
+            NewDocument(
+                ordinal=span.ordinal, title=span.title, start=span.start, end=span.end,
+                text=text[span.start : span.end], spans=spans.astype(np.int32), keys=keys[lo:hi],
+            )
+        )
+    aside_lines = tuple(sorted({line for _, _, line in split.set_aside}))
+    return NewFile(
+        path=label, sha256=source.sha256, chars=len(text), encoding=source.encoding,
+        declared_count=split.declared_count, warnings=split.warnings, set_aside=aside_lines,
+        edge_lines=_edge_keys(text), documents=tuple(documents),
+    )
+
+
+def index_paths(
+    store, paths: Sequence[str | Path], *, on_progress: Progress | None = None
+) -> IndexReport:
+    """Add files and folders to ``store``; unchanged files are left as they are."""
+    files, skipped = collect_files(paths)
+    explicit = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
+    sources: list[tuple[str, SourceText]] = []
+    unchanged: list[str] = []
+    seen: set[str] = set()
+    for path in files:
+        label = label_for(path)
+        if label in seen:
+            continue
+        seen.add(label)
+        try:
+            source = read_text(path)
+        except InputError as exc:
+            if path.resolve() in explicit:
+                raise
+            skipped.append((str(path), exc.problem))
+            continue
+        if store.file_sha256(label) == source.sha256:
+            unchanged.append(label)
+            continue
+        sources.append((label, source))
+
+    edge = [(label, _edge_keys(src.text)) for label, src in sources]
+    stored = store.edge_line_counts(k for _, e in edge for k in e)
+    occurrences: Counter[str] = Counter({k: v[0] for k, v in stored.items()})
+    in_files: Counter[str] = Counter({k: v[1] for k, v in stored.items()})
+    for label, e in edge:
+        # A file being replaced must not count its own previous version as recurrence.
+        previous = store.file_edge_lines(label)
+        occurrences.subtract(previous)
+        in_files.subtract(previous.keys())
+        occurrences.update(e)
+        in_files.update(e.keys())
+    # Ads recur across files; a watermark also recurs within a compilation, once per document.
+    recurring = {
+        k for k in occurrences if in_files[k] >= MIN_FILES or occurrences[k] >= MIN_OCCURRENCES
+    }
+
+    new_files: list[NewFile] = []
+    replaced: list[str] = []
+    for i, (label, source) in enumerate(sources):
+        if on_progress:
+            on_progress(i, len(sources), label)
+        if store.file_sha256(label) is not None:
+            replaced.append(label)
+        new_files.append(encode_file(source, label=label, recurring=recurring, params=store.params))
+    if on_progress:
+        on_progress(len(sources), len(sources), "writing index")
+    store.write(new_files)
+    return IndexReport(
+        added=tuple(nf.path for nf in new_files if nf.path not in replaced),
+        replaced=tuple(replaced),
+        unchanged=tuple(unchanged),
+        skipped=tuple(skipped),
+        documents=sum(len(nf.documents) for nf in new_files),
+        sentences=sum(int(d.spans.shape[0]) for nf in new_files for d in nf.documents),
+        chars=sum(d.end - d.start for nf in new_files for d in nf.documents),
+        warnings=tuple((nf.path, w) for nf in new_files for w in nf.warnings),
+    )
+
+
+def ensure_index(location: str, *, on_progress: Progress | None = None):
+    """Open the index at ``location``; if there is none, build it from the bundled corpus."""
+    from .storage import open_store, store_exists
+
+    if store_exists(location):
+        return open_store(location)
+    store = open_store(location, create=True)
+    if store.document_count() == 0:
+        index_paths(store, [bundled_corpus_dir()], on_progress=on_progress)
+    return store

@@ -1,0 +1,175 @@
+"""Everything a person reads: terminal reports (rich) and JSON Lines.
+
+This is the only module that imports rich. Renderers take a `Console`, so tests render
+into a StringIO at a fixed width.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from .results import CheckResult
+
+# One colour per source, in rank order; boilerplate is shown muted.
+SOURCE_STYLES = (
+    "bold white on red3",
+    "bold black on dark_orange",
+    "bold white on blue",
+    "bold black on green3",
+    "bold white on magenta",
+    "bold black on cyan",
+    "bold black on yellow3",
+    "bold white on purple4",
+)
+BOILERPLATE_STYLE = "dim italic"
+SNIPPET_CHARS = 160
+
+
+def console_for(stream=None, *, width: int | None = None, color: bool | None = None) -> Console:
+    return Console(
+        file=stream or sys.stdout, width=width, highlight=False, soft_wrap=False,
+        force_terminal=color, no_color=(color is False),
+    )
+
+
+def json_line(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=False)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def source_styles(result: CheckResult) -> dict[str, str]:
+    return {
+        s.source.doc: SOURCE_STYLES[i % len(SOURCE_STYLES)] for i, s in enumerate(result.sources)
+    }
+
+
+def render_check(result: CheckResult, console: Console, *, show_text: bool = True) -> None:
+    styles = source_styles(result)
+    copies = [p for p in result.passages if p.kind == "copy"]
+    boiler = [p for p in result.passages if p.kind == "boilerplate"]
+
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column()
+    verdict_style = "bold red" if result.copy_ratio >= 0.3 else "bold yellow" if result.copy_ratio > 0.05 else "bold green"
+    summary.add_row("总文字复制比 copy ratio", Text(_pct(result.copy_ratio), style=verdict_style))
+    summary.add_row("单篇最大文字复制比 largest source", _pct(result.max_source_share))
+    summary.add_row("套话 boilerplate ratio", _pct(result.boilerplate_ratio))
+    summary.add_row("copied passages / sources", f"{len(copies)} / {len(result.sources)}")
+    summary.add_row("characters", f"{result.chars} ({result.content_chars} counted)")
+    console.print(Panel(summary, title=f"[bold]chachong check[/]: {result.file}", expand=False))
+
+    if result.sources:
+        table = Table(title="Sources", title_justify="left", show_lines=False)
+        table.add_column("#", justify="right")
+        table.add_column("document")
+        table.add_column("file")
+        table.add_column("share", justify="right")
+        table.add_column("chars", justify="right")
+        table.add_column("passages", justify="right")
+        for i, s in enumerate(result.sources, 1):
+            table.add_row(
+                Text(f" {i} ", style=styles[s.source.doc]), s.source.title, s.source.doc,
+                _pct(s.share), str(s.chars), str(s.passages),
+            )
+        console.print(table)
+
+    if show_text and result.passages:
+        console.print(Text("Draft (copied text highlighted per source, boilerplate dimmed)", style="bold"))
+        console.print(Panel(highlighted_draft(result, styles), expand=True))
+
+    for n, p in enumerate(copies, 1):
+        grid = Table(show_header=True, expand=True, title_justify="left",
+                     title=f"Passage {n}: draft [{p.start}:{p.end}] ← {p.source.doc} [{p.source.start}:{p.source.end}]  match {_pct(p.score)}")
+        grid.add_column("draft", ratio=1)
+        grid.add_column(f"source: {p.source.title}", ratio=1)
+        grid.add_row(Text(_snippet(p.text), style=styles[p.source.doc]), Text(_snippet(p.source_text)))
+        console.print(grid)
+    if boiler:
+        table = Table(title="Stock phrases (套话, not counted as copying)", title_justify="left")
+        table.add_column("draft span")
+        table.add_column("phrase")
+        table.add_column("common to", justify="right")
+        for p in boiler:
+            table.add_row(f"[{p.start}:{p.end}]", _snippet(p.text, 60), f"{p.common_to} docs")
+        console.print(table)
+    if not result.passages:
+        console.print(Text("No copied passages found.", style="bold green"))
+
+
+def highlighted_draft(result: CheckResult, styles: dict[str, str]) -> Text:
+    text = Text(result.text)
+    for p in result.passages:
+        if p.kind == "copy":
+            text.stylize(styles[p.source.doc], p.start, p.end)
+        else:
+            text.stylize(BOILERPLATE_STYLE, p.start, p.end)
+    return text
+
+
+def render_docs(docs, files, console: Console) -> None:
+    table = Table(title=f"{len(docs)} documents in {len(files)} files", title_justify="left")
+    table.add_column("doc")
+    table.add_column("title")
+    table.add_column("chars", justify="right")
+    table.add_column("sentences", justify="right")
+    for d in docs:
+        table.add_row(d.name, d.title, str(d.chars), str(d.sentence_count))
+    console.print(table)
+    for f in files:
+        notes = []
+        if f.declared_count is not None:
+            notes.append(f"declares {f.declared_count}, found {f.documents}")
+        notes.extend(f.warnings)
+        if f.set_aside:
+            notes.append(f"set aside {len(f.set_aside)} distributor line(s): " + " | ".join(_snippet(s, 40) for s in f.set_aside))
+        if notes:
+            console.print(Text(f"{f.path}: ", style="bold") + Text("; ".join(notes)))
+
+
+def render_index_report(report, location: str, console: Console) -> None:
+    console.print(
+        f"[bold]{location}[/]: {len(report.added)} file(s) added, {len(report.replaced)} replaced, "
+        f"{len(report.unchanged)} unchanged; {report.documents} documents, "
+        f"{report.sentences} sentences, {report.chars} characters indexed"
+    )
+    for path, warning in report.warnings:
+        console.print(f"[yellow]warning[/]: {path}: {warning}")
+    for path, reason in report.skipped:
+        console.print(f"[yellow]skipped[/]: {path}: {reason}")
+
+
+@contextmanager
+def progress_bar(description: str, *, stream=None) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on stderr; yields the callback the indexer reports to."""
+    console = Console(file=stream or sys.stderr)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TextColumn("{task.fields[current]}"), console=console,
+        transient=True, disable=not console.is_terminal,
+    )
+    task = progress.add_task(description, total=None, current="")
+
+    def update(done: int, total: int, current: str) -> None:
+        progress.update(task, completed=done, total=total, current=current.rsplit("/", 1)[-1])
+
+    with progress:
+        yield update

@@ -1,0 +1,470 @@
+"""Index storage: the embedded SQLite file (default) and the factory over backends.
+
+Layout of the SQLite index (one file, WAL journal, every write one transaction):
+
+* ``meta``: schema version and the LSH parameters the index was built with;
+* ``files`` / ``documents``: what was indexed, with each document's text and the spans
+  of its indexed sentences (an int32 array), so a check never needs the original files;
+* ``lsh``: the band keys as *segments* of sorted arrays cut into chunks of ~4K keys
+  (``segment, band, first_key -> keys, ids``). A lookup is one B-tree seek to a chunk
+  and a binary search inside it, so opening an index reads nothing up front and a
+  check's memory does not grow with the index. Each ``index`` run adds one segment
+  (incremental, no rebuild); past `MAX_SEGMENTS` they are merged into one.
+
+Never pickle: everything is SQL values and raw little-endian numpy buffers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexBusyError, IndexFileError
+from .lsh import LshParams
+from .records import DocumentRecord, FileRecord, NewFile
+
+SCHEMA_VERSION = 1
+CHUNK_KEYS = 4096
+MAX_SEGMENTS = 8
+BUSY_TIMEOUT_S = 120.0
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL,
+    chars INTEGER NOT NULL,
+    encoding TEXT NOT NULL,
+    declared_count INTEGER,
+    warnings TEXT NOT NULL,
+    set_aside TEXT NOT NULL,
+    edge_lines TEXT NOT NULL
+);
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    sent_base INTEGER NOT NULL,
+    sent_count INTEGER NOT NULL,
+    spans BLOB NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX documents_by_sentence ON documents(sent_base);
+CREATE INDEX documents_by_file ON documents(file_id);
+CREATE TABLE edge_lines (key TEXT PRIMARY KEY, occurrences INTEGER NOT NULL, files INTEGER NOT NULL);
+CREATE TABLE segments (id INTEGER PRIMARY KEY, sentences INTEGER NOT NULL);
+CREATE TABLE lsh (
+    segment INTEGER NOT NULL,
+    band INTEGER NOT NULL,
+    first_key INTEGER NOT NULL,
+    keys BLOB NOT NULL,
+    ids BLOB NOT NULL,
+    PRIMARY KEY (segment, band, first_key)
+) WITHOUT ROWID;
+"""
+
+
+def is_redis_url(location: str) -> bool:
+    return location.startswith(("redis://", "rediss://", "unix://"))
+
+
+def open_store(location: str | Path, *, create: bool = False, params: LshParams | None = None):
+    """Open the index at ``location``: a file path (SQLite) or a ``redis://`` URL."""
+    location = str(location)
+    if is_redis_url(location):
+        from .redis_store import RedisStore
+
+        return RedisStore(location, create=create, params=params)
+    return SqliteStore(location, create=create, params=params)
+
+
+def store_exists(location: str | Path) -> bool:
+    location = str(location)
+    if is_redis_url(location):
+        from .redis_store import RedisStore
+
+        return RedisStore.exists(location)
+    return Path(location).exists()
+
+
+def chunk_bounds(sorted_keys: np.ndarray, chunk: int = CHUNK_KEYS) -> list[tuple[int, int]]:
+    """Cut a sorted key array into chunks of about ``chunk`` keys, never splitting equal keys."""
+    n = sorted_keys.size
+    bounds: list[tuple[int, int]] = []
+    lo = 0
+    while lo < n:
+        hi = min(lo + chunk, n)
+        if hi < n:
+            # Move the cut forward past keys equal to the last one in the chunk.
+            hi = int(np.searchsorted(sorted_keys, sorted_keys[hi - 1], side="right"))
+        bounds.append((lo, hi))
+        lo = hi
+    return bounds
+
+
+class SqliteStore:
+    """The embedded index. Safe for many readers and one writer at a time."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: str | Path, *, create: bool = False, params: LshParams | None = None):
+        self.location = str(path)
+        path = Path(path)
+        if path.is_dir():
+            raise IndexFileError("is a directory, not an index file", path=path)
+        existed = path.exists() and path.stat().st_size > 0
+        if not existed and not create:
+            raise IndexFileError("no index here (build one with: chachong index PATH)", path=path)
+        if not existed:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if existed:
+                self._check_schema(path)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            if not existed:
+                self._create(params or LshParams())
+        except sqlite3.DatabaseError as exc:
+            raise IndexFileError(f"not a readable chachong index ({exc})", path=path) from None
+        self.params = self._read_params(path)
+        self._path = path
+
+    # -- opening ---------------------------------------------------------------------
+    def _create(self, params: LshParams) -> None:
+        with self._write():
+            if self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                return  # another process created it between our check and our lock
+            # executescript() would COMMIT our transaction first; run statements one by one.
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("params", json.dumps(params.to_dict(), sort_keys=True)),
+                    ("next_sentence_id", "0"),
+                ],
+            )
+
+    def _check_schema(self, path: Path) -> None:
+        try:
+            row = self._db.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise IndexFileError(f"not a chachong index ({exc})", path=path) from None
+        if row is None:
+            raise IndexFileError("not a chachong index (no schema version)", path=path)
+        if row[0] != str(SCHEMA_VERSION):
+            raise IndexFileError(
+                f"index written by an incompatible version (schema {row[0]}, this chachong "
+                f"reads schema {SCHEMA_VERSION}); rebuild it with: chachong index --index {path} PATH",
+                path=path,
+            )
+        check = self._db.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise IndexFileError(f"index file is corrupt ({check})", path=path)
+
+    def _read_params(self, path: Path) -> LshParams:
+        try:
+            raw = self._db.execute("SELECT value FROM meta WHERE key = 'params'").fetchone()[0]
+            return LshParams(**json.loads(raw))
+        except (TypeError, ValueError, sqlite3.DatabaseError) as exc:
+            raise IndexFileError(f"index metadata unreadable ({exc})", path=path) from None
+
+    def _write(self):
+        store = self
+
+        class _Tx:
+            def __enter__(self_inner):
+                deadline = time.monotonic() + BUSY_TIMEOUT_S
+                while True:
+                    try:
+                        store._db.execute("BEGIN IMMEDIATE")
+                        return self_inner
+                    except sqlite3.OperationalError as exc:
+                        if "locked" not in str(exc) or time.monotonic() > deadline:
+                            raise IndexBusyError(
+                                f"index is locked by another writer ({exc})", path=store.location
+                            ) from None
+                        time.sleep(0.05)
+
+            def __exit__(self_inner, exc_type, exc, tb):
+                if exc_type is None:
+                    store._db.execute("COMMIT")
+                else:
+                    store._db.execute("ROLLBACK")
+                return False
+
+        return _Tx()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------------
+    def files(self) -> list[FileRecord]:
+        rows = self._db.execute(
+            "SELECT f.id, f.path, f.sha256, f.chars, f.encoding, f.declared_count, f.warnings,"
+            " f.set_aside, (SELECT count(*) FROM documents d WHERE d.file_id = f.id)"
+            " FROM files f ORDER BY f.path"
+        ).fetchall()
+        return [
+            FileRecord(
+                id=r[0], path=r[1], sha256=r[2], chars=r[3], encoding=r[4], documents=r[8],
+                declared_count=r[5], warnings=tuple(json.loads(r[6])),
+                set_aside=tuple(json.loads(r[7])),
+            )
+            for r in rows
+        ]
+
+    def file_edge_lines(self, path: str) -> dict[str, int]:
+        """Edge lines the stored version of ``path`` contributed to the recurrence counts."""
+        row = self._db.execute("SELECT edge_lines FROM files WHERE path = ?", (path,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def file_sha256(self, path: str) -> str | None:
+        row = self._db.execute("SELECT sha256 FROM files WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
+    _DOC_COLUMNS = (
+        "d.id, f.path, d.ordinal, d.title, d.start, d.end, d.text, d.sent_base, d.spans"
+    )
+
+    @staticmethod
+    def _doc(row: Sequence) -> DocumentRecord:
+        return DocumentRecord(
+            id=row[0], file=row[1], ordinal=row[2], title=row[3], start=row[4], end=row[5],
+            text=row[6], sent_base=row[7],
+            spans=np.frombuffer(row[8], dtype="<i4").reshape(-1, 2),
+        )
+
+    def documents(self) -> list[DocumentRecord]:
+        rows = self._db.execute(
+            f"SELECT {self._DOC_COLUMNS} FROM documents d JOIN files f ON f.id = d.file_id"
+            " ORDER BY f.path, d.ordinal"
+        )
+        return [self._doc(r) for r in rows]
+
+    def document_count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    def edge_line_counts(self, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """(occurrences, files) of lines seen at the edges of indexed files."""
+        out: dict[str, tuple[int, int]] = {}
+        for key in set(keys):
+            row = self._db.execute(
+                "SELECT occurrences, files FROM edge_lines WHERE key = ?", (key,)
+            ).fetchone()
+            if row:
+                out[key] = (row[0], row[1])
+        return out
+
+    def documents_for_sentences(self, sentence_ids: np.ndarray) -> dict[int, tuple[DocumentRecord, int]]:
+        """Map live sentence ids to (document, index of the sentence in the document)."""
+        out: dict[int, tuple[DocumentRecord, int]] = {}
+        cache: dict[int, DocumentRecord | None] = {}
+        for sid in np.unique(sentence_ids).tolist():
+            row = self._db.execute(
+                f"SELECT {self._DOC_COLUMNS}, d.sent_count FROM documents d"
+                " JOIN files f ON f.id = d.file_id"
+                " WHERE d.sent_base <= ? ORDER BY d.sent_base DESC LIMIT 1",
+                (sid,),
+            ).fetchone()
+            if row is None or sid >= row[7] + row[9]:
+                continue  # the sentence belonged to a file that has since been replaced
+            doc = cache.get(row[0])
+            if doc is None:
+                doc = cache[row[0]] = self._doc(row)
+            out[sid] = (doc, sid - doc.sent_base)
+        return out
+
+    def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """LSH candidates of query band keys (shape (m, bands)).
+
+        Returns ``(query_index, sentence_id, shared_bands)`` arrays, one row per distinct
+        (query sentence, indexed sentence) pair that shares at least one band.
+        """
+        q_parts: list[np.ndarray] = []
+        s_parts: list[np.ndarray] = []
+        segments = [r[0] for r in self._db.execute("SELECT id FROM segments ORDER BY id")]
+        chunk_cache: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+        for segment in segments:
+            for band in range(keys.shape[1]):
+                column = keys[:, band]
+                for key in np.unique(column).tolist():
+                    row = self._db.execute(
+                        "SELECT first_key, keys, ids FROM lsh WHERE segment = ? AND band = ?"
+                        " AND first_key <= ? ORDER BY first_key DESC LIMIT 1",
+                        (segment, band, key),
+                    ).fetchone()
+                    if row is None:
+                        continue
+                    cache_key = (segment, band, row[0])
+                    chunk = chunk_cache.get(cache_key)
+                    if chunk is None:
+                        chunk = chunk_cache[cache_key] = (
+                            np.frombuffer(row[1], dtype="<i8"),
+                            np.frombuffer(row[2], dtype="<u4"),
+                        )
+                    ckeys, cids = chunk
+                    lo = np.searchsorted(ckeys, key, side="left")
+                    hi = np.searchsorted(ckeys, key, side="right")
+                    if hi > lo:
+                        queries = np.flatnonzero(column == key)
+                        q_parts.append(np.repeat(queries, hi - lo))
+                        s_parts.append(np.tile(cids[lo:hi], queries.size))
+        return _count_pairs(q_parts, s_parts)
+
+    def stats(self) -> dict[str, int]:
+        one = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "files": one("SELECT count(*) FROM files"),
+            "documents": one("SELECT count(*) FROM documents"),
+            "sentences": one("SELECT coalesce(sum(sent_count), 0) FROM documents"),
+            "chars": one("SELECT coalesce(sum(end - start), 0) FROM documents"),
+            "segments": one("SELECT count(*) FROM segments"),
+        }
+
+    # -- writing ---------------------------------------------------------------------
+    def write(self, new_files: Sequence[NewFile]) -> None:
+        """Add files (replacing earlier versions of the same paths) in one transaction."""
+        if not new_files:
+            return
+        with self._write():
+            next_sid = int(
+                self._db.execute("SELECT value FROM meta WHERE key = 'next_sentence_id'").fetchone()[0]
+            )
+            key_parts: list[np.ndarray] = []
+            id_parts: list[np.ndarray] = []
+            for nf in new_files:
+                old = self._db.execute(
+                    "SELECT id, sha256, edge_lines FROM files WHERE path = ?", (nf.path,)
+                ).fetchone()
+                if old is not None:
+                    if old[1] == nf.sha256:
+                        continue
+                    self._db.execute("DELETE FROM files WHERE id = ?", (old[0],))
+                    for key, count in json.loads(old[2]).items():
+                        self._db.execute(
+                            "UPDATE edge_lines SET occurrences = occurrences - ?, files = files - 1"
+                            " WHERE key = ?",
+                            (count, key),
+                        )
+                    self._db.execute("DELETE FROM edge_lines WHERE files <= 0")
+                for key, count in nf.edge_lines.items():
+                    self._db.execute(
+                        "INSERT INTO edge_lines VALUES (?, ?, 1) ON CONFLICT(key) DO UPDATE"
+                        " SET occurrences = occurrences + excluded.occurrences, files = files + 1",
+                        (key, count),
+                    )
+                file_id = self._db.execute(
+                    "INSERT INTO files (path, sha256, chars, encoding, declared_count, warnings,"
+                    " set_aside, edge_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        nf.path, nf.sha256, nf.chars, nf.encoding, nf.declared_count,
+                        json.dumps(list(nf.warnings), ensure_ascii=False),
+                        json.dumps(list(nf.set_aside), ensure_ascii=False),
+                        json.dumps(nf.edge_lines, ensure_ascii=False, sort_keys=True),
+                    ),
+                ).lastrowid
+                for doc in nf.documents:
+                    n = int(doc.spans.shape[0])
+                    self._db.execute(
+                        "INSERT INTO documents (file_id, ordinal, title, start, end, sent_base,"
+                        " sent_count, spans, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            file_id, doc.ordinal, doc.title, doc.start, doc.end, next_sid, n,
+                            doc.spans.astype("<i4").tobytes(), doc.text,
+                        ),
+                    )
+                    if n:
+                        key_parts.append(doc.keys)
+                        id_parts.append(np.arange(next_sid, next_sid + n, dtype=np.uint32))
+                    next_sid += n
+            self._db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'next_sentence_id'", (str(next_sid),)
+            )
+            if key_parts:
+                self._add_segment(np.concatenate(key_parts), np.concatenate(id_parts))
+            if self._db.execute("SELECT count(*) FROM segments").fetchone()[0] > MAX_SEGMENTS:
+                self._compact()
+
+    def _add_segment(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        segment = self._db.execute(
+            "INSERT INTO segments (sentences) VALUES (?)", (int(ids.size),)
+        ).lastrowid
+        for band in range(keys.shape[1]):
+            order = np.argsort(keys[:, band], kind="stable")
+            band_keys = np.ascontiguousarray(keys[order, band]).astype("<i8")
+            band_ids = ids[order].astype("<u4")
+            self._db.executemany(
+                "INSERT INTO lsh VALUES (?, ?, ?, ?, ?)",
+                (
+                    (segment, band, int(band_keys[lo]), band_keys[lo:hi].tobytes(), band_ids[lo:hi].tobytes())
+                    for lo, hi in chunk_bounds(band_keys)
+                ),
+            )
+
+    def _compact(self) -> None:
+        """Merge all segments into one, dropping sentences of replaced files."""
+        live = self._db.execute("SELECT sent_base, sent_count FROM documents").fetchall()
+        bands = self.params.bands
+        per_band_keys: list[list[np.ndarray]] = [[] for _ in range(bands)]
+        per_band_ids: list[list[np.ndarray]] = [[] for _ in range(bands)]
+        for band, kb, ib in self._db.execute("SELECT band, keys, ids FROM lsh ORDER BY band"):
+            per_band_keys[band].append(np.frombuffer(kb, dtype="<i8"))
+            per_band_ids[band].append(np.frombuffer(ib, dtype="<u4"))
+        self._db.execute("DELETE FROM lsh")
+        self._db.execute("DELETE FROM segments")
+        bases = np.array(sorted(live), dtype=np.int64).reshape(-1, 2)
+        columns_k, columns_i = [], []
+        for band in range(bands):
+            k = np.concatenate(per_band_keys[band]) if per_band_keys[band] else np.zeros(0, "<i8")
+            i = np.concatenate(per_band_ids[band]) if per_band_ids[band] else np.zeros(0, "<u4")
+            alive = _alive(i, bases)
+            columns_k.append(k[alive])
+            columns_i.append(i[alive])
+        if columns_i and columns_i[0].size:
+            # Each band holds every live sentence once, so sorting by id aligns the bands.
+            orders = [np.argsort(ci, kind="stable") for ci in columns_i]
+            ids = columns_i[0][orders[0]]
+            keys = np.stack([ck[o] for ck, o in zip(columns_k, orders)], axis=1)
+            self._add_segment(keys, ids)
+
+
+def _alive(ids: np.ndarray, bases: np.ndarray) -> np.ndarray:
+    if bases.size == 0:
+        return np.zeros(ids.size, dtype=bool)
+    pos = np.searchsorted(bases[:, 0], ids.astype(np.int64), side="right") - 1
+    ok = pos >= 0
+    pos = np.maximum(pos, 0)
+    return ok & (ids.astype(np.int64) < bases[pos, 0] + bases[pos, 1])
+
+
+def _count_pairs(q_parts: list[np.ndarray], s_parts: list[np.ndarray]):
+    if not q_parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    q = np.concatenate(q_parts).astype(np.int64)
+    s = np.concatenate(s_parts).astype(np.int64)
+    combined = (q << 32) | s
+    uniq, hits = np.unique(combined, return_counts=True)
+    return uniq >> 32, uniq & 0xFFFFFFFF, hits

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import pytest
+
+from chachong.check import check_text
+
+from .conftest import corpus_text
+from .drafts import ORIGINAL_CLOSING, ORIGINAL_OPENING, build, fill_masks, reorder
+
+
+def _line(name: str, prefix: str) -> tuple[str, int, int]:
+    text = corpus_text(name)
+    start = text.index("\n" + prefix) + 1
+    end = text.index("\n", start)
+    return text[start:end], start, end
+
+
+BANK = ("000_8b880e3bb4cd86c7.txt", "2018年，我行认真贯彻落实", "000_8b880e3bb4cd86c7.txt#1")
+LIBRARY = ("004_3442f27f9ba37306.txt", "（三）城市文旅品牌新形象加速传播", "004_3442f27f9ba37306.txt#2")
+PARTY = ("002_5c485a01b3fa9e27.txt", "坚持把抓实调查研究作为推动主题教育", "002_5c485a01b3fa9e27.txt#2")
+
+
+def _draft():
+    bank, b0, b1 = _line(*BANK[:2])
+    library, l0, l1 = _line(*LIBRARY[:2])
+    party, p0, p1 = _line(*PARTY[:2])
+    return build([
+        (ORIGINAL_OPENING, None, 0, 0),
+        (library, LIBRARY[2], l0, l1),  # verbatim
+        (fill_masks(bank), BANK[2], b0, b1),  # masks filled in with numbers
+        (ORIGINAL_CLOSING, None, 0, 0),
+        (reorder(fill_masks(party)), PARTY[2], p0, p1),  # 党 for D, sentences reordered
+    ])
+
+
+def test_copied_passages_found_with_sources_and_spans(corpus_store):
+    draft, planted = _draft()
+    result = check_text(corpus_store, draft, file="draft.txt")
+    copies = [p for p in result.passages if p.kind == "copy"]
+    assert [p.source.doc for p in copies] == [t.doc for t in planted]
+    for p, truth in zip(copies, planted):
+        # the passage lies inside the planted span and covers nearly all of it
+        assert truth.start <= p.start < p.end <= truth.end
+        assert (p.end - p.start) >= 0.9 * (truth.end - truth.start)
+        assert truth.source_start <= p.source.start < p.source.end <= truth.source_end
+        assert p.text == draft[p.start : p.end]
+        assert p.source_text == corpus_text(p.source.file.rsplit("/", 1)[-1])[p.source.start : p.source.end]
+    verbatim, filled, reordered = copies
+    # Spans start and end on copied characters: "三" of "（三）", the last character before "。".
+    assert draft[planted[0].start : planted[0].start + 2] == "（三"
+    assert (verbatim.start, verbatim.end) == (planted[0].start + 1, planted[0].end - 1)
+    assert (verbatim.source.start, verbatim.source.end) == (planted[0].source_start + 1, planted[0].source_end - 1)
+    assert (filled.start, filled.end) == (planted[1].start, planted[1].end - 1)
+    assert (filled.source.start, filled.source.end) == (planted[1].source_start, planted[1].source_end - 1)
+    assert reordered.sentences == 4
+    # original paragraphs are not reported
+    for original in (ORIGINAL_OPENING, ORIGINAL_CLOSING):
+        o0 = draft.index(original)
+        assert not any(p.start < o0 + len(original) and o0 < p.end for p in copies)
+    copied = sum(t.end - t.start for t in planted)
+    assert result.copy_ratio == pytest.approx(copied / len(draft), abs=0.08)
+    assert result.max_source_share == max(s.share for s in result.sources)
+    assert [s.source.doc for s in result.sources][0] in {t.doc for t in planted}
+
+
+def test_original_text_reports_nothing(corpus_store):
+    result = check_text(corpus_store, ORIGINAL_OPENING + "\n" + ORIGINAL_CLOSING)
+    assert result.passages == ()
+    assert result.copy_ratio == 0.0
+
+
+def test_whole_document_copied_scores_about_one(corpus_store):
+    doc = corpus_store.documents()[20]
+    result = check_text(corpus_store, doc.text)
+    assert result.copy_ratio > 0.97
+    assert result.sources[0].source.doc == doc.name
+
+
+def test_empty_and_punctuation_only_drafts(corpus_store):
+    for text in ("", "   \n\t", "。，、！？……——"):
+        result = check_text(corpus_store, text)
+        assert (result.copy_ratio, result.passages) == (0.0, ())
