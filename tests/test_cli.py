@@ -25,12 +25,17 @@ def test_check_json_contract(cli, corpus_index_path):
     assert row["chars"] == len(text)
     assert 0.5 < row["copy_ratio"] < 0.9
     assert "党建" not in lines[0] or "\\u" not in lines[0]  # Chinese stays readable
-    assert [p["source"]["doc"] for p in row["passages"]] == [
+    copies = [p for p in row["passages"] if p["kind"] == "copy"]
+    assert [p["source"]["doc"] for p in copies] == [
         "004_3442f27f9ba37306.txt#2", "000_8b880e3bb4cd86c7.txt#1", "002_5c485a01b3fa9e27.txt#2",
     ]
-    for p in row["passages"]:
+    # the stock phrase in the original opening paragraph is boilerplate, with no source
+    stock = [p for p in row["passages"] if p["kind"] == "boilerplate"]
+    assert [text[p["start"] : p["end"]] for p in stock] == ["在县委、县政府"]
+    assert stock[0]["source"] is None and stock[0]["common_to"] >= 4
+    assert 0 < row["boilerplate_ratio"] < 0.02
+    for p in copies:
         assert set(p) >= {"start", "end", "kind", "score", "source"}
-        assert p["kind"] == "copy"
         assert set(p["source"]) >= {"file", "title", "start", "end"}
         source_text = (REPO / p["source"]["file"]).read_text(encoding="utf-8")
         assert source_text[p["source"]["start"] : p["source"]["end"]]
@@ -105,7 +110,7 @@ def test_default_index_is_built_from_bundled_corpus(cli, tmp_path, monkeypatch):
     out = cli("check", SAMPLE, "--json")
     assert out.code == 0, out.stderr
     assert (tmp_path / "cache" / "chachong" / "index.sqlite").exists()
-    assert len(json.loads(out.stdout)["passages"]) == 3
+    assert [p["kind"] for p in json.loads(out.stdout)["passages"]].count("copy") == 3
 
 
 def test_environment_variable_selects_index(cli, tmp_path, monkeypatch):

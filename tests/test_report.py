@@ -35,5 +35,8 @@ def test_highlight_colours_follow_sources(corpus_store):
     first_source_code = probe.getvalue().split("x")[0]
     assert first_source_code.startswith("\x1b[")
     # the first passage's text is drawn in the first source's colour
-    first = min((p for p in result.passages if p.source.doc == result.sources[0].source.doc), key=lambda p: p.start)
+    first = min(
+        (p for p in result.passages if p.kind == "copy" and p.source.doc == result.sources[0].source.doc),
+        key=lambda p: p.start,
+    )
     assert first_source_code + first.text[:10] in out

@@ -10,6 +10,7 @@ from .align import Alignment, align
 from .lsh import band_keys
 from .minhash import signatures
 from .normalize import Normalized, normalize
+from .phrases import PhraseTable, phrase_table
 from .records import DocumentRecord
 from .results import CheckResult, Passage, SourceRef, SourceShare
 from .sentences import MIN_SENTENCE_CHARS, split_sentences
@@ -21,8 +22,9 @@ class CheckOptions:
     """Tuning knobs of a check; the defaults are what the evaluation was run with."""
 
     candidates_per_sentence: int = 12  # most-similar indexed sentences verified per draft sentence
-    min_passage_chars: int = 12  # shorter matches are not reported
+    min_passage_chars: int = 12  # shorter matches (not counting stock phrases) are not reported
     max_gap_chars: int = 24  # unmatched draft text a passage may bridge between copied sentences
+    common_docs: int | None = None  # "common" = in this many documents; None: derived from the corpus
 
 
 @dataclass(slots=True)
@@ -41,7 +43,17 @@ class _Match:
 class _Run:
     doc: DocumentRecord
     qs: list[int] = field(default_factory=list)
-    matched: int = 0
+    matched: float = 0.0  # matched characters that are not stock phrasing
+
+
+@dataclass(slots=True)
+class _Boilerplate:
+    """Per normalized draft character: in how many documents its stock phrase occurs (0: none)."""
+
+    docs: np.ndarray  # int32, one per normalized character
+
+    def share(self, start: int, end: int) -> float:
+        return float(np.count_nonzero(self.docs[start:end])) / max(end - start, 1)
 
 
 def check_text(
@@ -53,6 +65,8 @@ def check_text(
     content = norm.codes != 10
     total = int(content.sum())
     sents = split_sentences(norm, min_chars=max(MIN_SENTENCE_CHARS, params.shingle_chars))
+    table = phrase_table(store, min_docs=options.common_docs)
+    boiler = _stock_phrases(norm, table, store)
     matches: list[_Match] = []
     if len(sents):
         hashes, offsets = sentence_shingles(norm.codes, sents, k=params.shingle_chars)
@@ -60,8 +74,48 @@ def check_text(
         q, sid, hits = store.candidates(band_keys(sigs, params))
         q, sid = _top_candidates(q, sid, hits, options.candidates_per_sentence)
         matches = _verify(norm, sents, q, sid, store.documents_for_sentences(sid))
-    passages = _passages(text, norm, sents, matches, options)
-    return _result(file, text, norm, content, total, passages)
+        matches = _stock_sentences(matches, boiler, table.min_docs)
+    passages = _passages(text, norm, sents, matches, boiler, options)
+    passages = tuple(sorted(passages + _boilerplate_passages(text, norm, boiler, passages),
+                            key=lambda p: (p.start, p.end, p.kind)))
+    return _result(file, text, norm, content, total, passages, boiler)
+
+
+def _stock_phrases(norm: Normalized, table: PhraseTable, store) -> _Boilerplate:
+    """Mark every occurrence of a common phrase (and of a distributor line) in the draft."""
+    docs = np.zeros(len(norm), dtype=np.int32)
+    draft = norm.text
+    marks = [(p.normalized, p.docs) for p in table.phrases]
+    aside: dict[str, int] = {}
+    for f in store.files():
+        for line in f.set_aside:
+            key = normalize(line).text
+            if len(key) >= MIN_SENTENCE_CHARS:
+                aside[key] = aside.get(key, 0) + f.documents
+    marks.extend(aside.items())
+    for phrase, count in marks:
+        pos = draft.find(phrase)
+        while pos >= 0:
+            seg = docs[pos : pos + len(phrase)]
+            np.maximum(seg, count, out=seg)
+            pos = draft.find(phrase, pos + 1)
+    return _Boilerplate(docs)
+
+
+def _stock_sentences(matches: list[_Match], boiler: _Boilerplate, common: int) -> list[_Match]:
+    """A draft sentence that matches many documents is itself stock phrasing, not a copy."""
+    per_q: dict[int, list[_Match]] = {}
+    for m in matches:
+        per_q.setdefault(m.q, []).append(m)
+    kept: list[_Match] = []
+    for q, ms in per_q.items():
+        if len({m.doc.id for m in ms}) >= common:
+            for m in ms:
+                seg = boiler.docs[m.d_start : m.d_end]
+                np.maximum(seg, len(ms), out=seg)
+            continue
+        kept.extend(ms)
+    return kept
 
 
 def _top_candidates(q, sid, hits, k: int):
@@ -108,7 +162,7 @@ def _verify(norm: Normalized, sents, q, sid, docs) -> list[_Match]:
     return [best[k] for k in sorted(best)]
 
 
-def _runs(doc: DocumentRecord, by_q: dict[int, _Match], free: set[int], sents, gap_chars: int):
+def _runs(doc, by_q: dict[int, _Match], free: set[int], sents, boiler: _Boilerplate, gap_chars: int):
     """Maximal runs of draft sentences matched to ``doc``, bridging short unmatched gaps."""
     runs: list[_Run] = []
     current: _Run | None = None
@@ -125,15 +179,17 @@ def _runs(doc: DocumentRecord, by_q: dict[int, _Match], free: set[int], sents, g
                 current = None
         if current is None:
             current = _Run(doc)
+        m = by_q[qi]
         current.qs.append(qi)
-        current.matched += by_q[qi].matched
+        # Stock phrasing inside the copied region does not count towards the run's weight.
+        current.matched += m.matched * (1.0 - boiler.share(m.d_start, m.d_end))
         last = qi
     if current is not None:
         runs.append(current)
     return runs
 
 
-def _passages(text: str, norm: Normalized, sents, matches: list[_Match], options: CheckOptions):
+def _passages(text: str, norm: Normalized, sents, matches: list[_Match], boiler: _Boilerplate, options: CheckOptions):
     by_doc: dict[int, dict[int, _Match]] = {}
     docs: dict[int, DocumentRecord] = {}
     for m in matches:
@@ -147,7 +203,7 @@ def _passages(text: str, norm: Normalized, sents, matches: list[_Match], options
     while True:
         best: _Run | None = None
         for doc_id in sorted(by_doc, key=lambda d: docs[d].name):
-            for run in _runs(docs[doc_id], by_doc[doc_id], free, sents, options.max_gap_chars):
+            for run in _runs(docs[doc_id], by_doc[doc_id], free, sents, boiler, options.max_gap_chars):
                 if best is None or run.matched > best.matched:
                     best = run
         if best is None or best.matched < options.min_passage_chars:
@@ -155,8 +211,26 @@ def _passages(text: str, norm: Normalized, sents, matches: list[_Match], options
         free.difference_update(range(best.qs[0], best.qs[-1] + 1))
         run_matches = [by_doc[best.doc.id][qi] for qi in best.qs]
         passages.append(_passage(text, norm, best.doc, run_matches))
-    passages.sort(key=lambda p: (p.start, p.end))
     return tuple(passages)
+
+
+def _boilerplate_passages(text: str, norm: Normalized, boiler: _Boilerplate, copies) -> tuple[Passage, ...]:
+    """Stock phrasing outside copied passages, one passage per run of marked characters."""
+    marked = boiler.docs > 0
+    for p in copies:
+        lo = int(np.searchsorted(norm.starts, p.start, side="left"))
+        hi = int(np.searchsorted(norm.ends, p.end, side="right"))
+        marked[lo:hi] = False
+    marked &= norm.codes != 10
+    edges = np.diff(np.concatenate(([0], marked.view(np.int8), [0])))
+    out = []
+    for lo, hi in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
+        start, end = norm.original_span(lo, hi)
+        out.append(Passage(
+            start=start, end=end, kind="boilerplate", score=1.0, source=None, text=text[start:end],
+            source_text="", sentences=0, common_to=int(boiler.docs[lo:hi].max()),
+        ))
+    return tuple(out)
 
 
 def _passage(text: str, norm: Normalized, doc: DocumentRecord, run: list[_Match]) -> Passage:
@@ -186,17 +260,18 @@ def _covered(norm: Normalized, content: np.ndarray, spans: list[tuple[int, int]]
     return int(np.count_nonzero(mask & content))
 
 
-def _result(file, text, norm, content, total, passages) -> CheckResult:
+def _result(file, text, norm, content, total, passages, boiler: _Boilerplate) -> CheckResult:
     copies = [p for p in passages if p.kind == "copy"]
-    boiler = [p for p in passages if p.kind == "boilerplate"]
-    copied = _covered(norm, content, [(p.start, p.end) for p in copies])
-    boiler_chars = _covered(norm, content, [(p.start, p.end) for p in boiler])
+    stock = boiler.docs > 0
+    # Stock phrases never count as copied, not even inside a copied paragraph.
+    copied = _covered(norm, content & ~stock, [(p.start, p.end) for p in copies])
+    boiler_chars = int(np.count_nonzero(stock & content))
     per_doc: dict[str, list[Passage]] = {}
     for p in copies:
         per_doc.setdefault(p.source.doc, []).append(p)
     shares = []
     for name, ps in per_doc.items():
-        chars = _covered(norm, content, [(p.start, p.end) for p in ps])
+        chars = _covered(norm, content & ~stock, [(p.start, p.end) for p in ps])
         src = ps[0].source
         shares.append(
             SourceShare(
