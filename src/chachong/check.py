@@ -91,7 +91,7 @@ def _stock_phrases(norm: Normalized, table: PhraseTable, store) -> _Boilerplate:
         for line in f.set_aside:
             key = normalize(line).text
             if len(key) >= MIN_SENTENCE_CHARS:
-                aside[key] = aside.get(key, 0) + f.documents
+                aside[key] = aside.get(key, 0) + 1  # files it was set aside in
     marks.extend(aside.items())
     for phrase, count in marks:
         pos = draft.find(phrase)

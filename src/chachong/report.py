@@ -173,3 +173,36 @@ def progress_bar(description: str, *, stream=None) -> Iterator[Callable[[int, in
 
     with progress:
         yield update
+
+
+def render_phrases(table, console: Console, *, top: int) -> None:
+    shown = table.phrases[:top]
+    title = (
+        f"Top {len(shown)} of {len(table.phrases)} stock phrases (套话) in ≥ {table.min_docs} "
+        f"of {table.documents} documents"
+        + (" (sampled)" if table.sampled else "")
+    )
+    t = Table(title=title, title_justify="left")
+    t.add_column("#", justify="right")
+    t.add_column("phrase")
+    t.add_column("docs", justify="right")
+    t.add_column("count", justify="right")
+    t.add_column("example")
+    for i, p in enumerate(shown, 1):
+        example = p.examples[0] if p.examples else None
+        t.add_row(str(i), p.phrase, str(p.docs), str(p.count),
+                  f"{example.doc}: {_snippet(example.context, 48)}" if example else "")
+    console.print(t)
+
+
+def phrases_csv(table, *, top: int) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["phrase", "docs", "count", "files", "example_doc", "example_context"])
+    for p in table.phrases[:top]:
+        e = p.examples[0] if p.examples else None
+        writer.writerow([p.phrase, p.docs, p.count, p.files, e.doc if e else "", e.context if e else ""])
+    return buf.getvalue()
