@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from chachong.align import align
 from chachong.check import check_text
+from chachong.normalize import normalize
 
 from .conftest import corpus_text
 from .drafts import ORIGINAL_CLOSING, ORIGINAL_OPENING, build, fill_masks, reorder
@@ -80,3 +82,21 @@ def test_empty_and_punctuation_only_drafts(corpus_store):
     for text in ("", "   \n\t", "。，、！？……——"):
         result = check_text(corpus_store, text)
         assert (result.copy_ratio, result.passages) == (0.0, ())
+
+
+def test_heavily_edited_sentence_inside_a_copied_paragraph_does_not_split_it(corpus_store):
+    paragraph, p0, p1 = _line(*PARTY[:2])
+    sentences = [s for s in paragraph.split("。") if s]
+    original_middle = "围绕“四强”D支部创建开展前瞻式调研，形成制定“四强”D支部创建管理办法参考依据"
+    assert sentences[1] == original_middle
+    # too different to pass the normal thresholds on its own …
+    edited = "我们围绕“四强”支部创建工作，开展了多轮前瞻性的调查和研究，为制定相关的管理办法提供了有益参考"
+    assert align(normalize(edited).text, normalize(original_middle).text) is None
+    # … but it sits between two sentences copied from the same document
+    draft = "本单位今年情况如下。\n" + "。".join([sentences[0], edited] + sentences[2:]) + "。\n"
+    result = check_text(corpus_store, draft)
+    copies = [p for p in result.passages if p.kind == "copy"]
+    assert len(copies) == 1
+    assert copies[0].sentences == 4
+    assert (copies[0].start, copies[0].end) == (draft.index("坚持把"), len(draft) - 2)
+    assert copies[0].source.doc == PARTY[2]

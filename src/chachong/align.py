@@ -16,6 +16,9 @@ EDGE_BLOCK = 4  # a match region starts and ends on an equal run at least this l
 MIN_MATCHED = 8
 MIN_SIMILARITY = 0.5  # 2*matched / (len(a) + len(b)), what rapidfuzz's fuzz.ratio computes
 MIN_CONTAINMENT = 0.7  # matched / shorter sentence, for a sentence copied into a longer one
+# Beside an already copied sentence of the same document, less evidence is enough.
+RELAXED_SIMILARITY = 0.4
+RELAXED_CONTAINMENT = 0.55
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +32,13 @@ class Alignment:
     containment: float  # matched / min(len(a), len(b))
 
 
-def align(a: str, b: str, *, score_cutoff: float = 0.0) -> Alignment | None:
+def align(a: str, b: str, *, score_cutoff: float = 0.0, relaxed: bool = False) -> Alignment | None:
     """Align draft sentence ``a`` with source sentence ``b`` (both normalized).
 
     Returns None when they do not share enough text to call one a copy of the other:
     at least MIN_MATCHED characters, and either similar overall or one contained in the
-    other. ``score_cutoff`` additionally rejects similarity below it.
+    other. ``score_cutoff`` additionally rejects similarity below it. ``relaxed`` lowers
+    the bar for a sentence next to one already copied from the same document.
     """
     if not a or not b:
         return None
@@ -53,7 +57,10 @@ def align(a: str, b: str, *, score_cutoff: float = 0.0) -> Alignment | None:
         return None
     similarity = 2 * matched / (len(a) + len(b))
     containment = matched / min(len(a), len(b))
-    if similarity < MIN_SIMILARITY and containment < MIN_CONTAINMENT:
+    min_similarity, min_containment = (
+        (RELAXED_SIMILARITY, RELAXED_CONTAINMENT) if relaxed else (MIN_SIMILARITY, MIN_CONTAINMENT)
+    )
+    if similarity < min_similarity and containment < min_containment:
         return None
     if similarity < score_cutoff:
         return None

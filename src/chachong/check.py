@@ -31,6 +31,7 @@ class CheckOptions:
 class _Match:
     q: int  # draft sentence number
     doc: DocumentRecord
+    local: int  # sentence number inside the document
     d_start: int  # normalized draft coordinates of the copied region
     d_end: int
     s_start: int  # source coordinates relative to the document
@@ -75,6 +76,7 @@ def check_text(
         q, sid = _top_candidates(q, sid, hits, options.candidates_per_sentence)
         matches = _verify(norm, sents, q, sid, store.documents_for_sentences(sid))
         matches = _stock_sentences(matches, boiler, table.min_docs)
+        matches = _extend(norm, sents, matches)
     passages = _passages(text, norm, sents, matches, boiler, options)
     passages = tuple(sorted(passages + _boilerplate_passages(text, norm, boiler, passages),
                             key=lambda p: (p.start, p.end, p.kind)))
@@ -129,36 +131,77 @@ def _top_candidates(q, sid, hits, k: int):
     return q[keep], sid[keep]
 
 
-def _verify(norm: Normalized, sents, q, sid, docs) -> list[_Match]:
-    draft = norm.text
-    source_cache: dict[tuple[int, int], tuple[str, Normalized, int]] = {}
-    best: dict[tuple[int, int], _Match] = {}
-    for qi, s in zip(q.tolist(), sid.tolist()):
-        found = docs.get(s)
-        if found is None:
-            continue
-        doc, local = found
+class _Aligner:
+    """Aligns draft sentences with document sentences, normalizing each source sentence once."""
+
+    def __init__(self, norm: Normalized, sents) -> None:
+        self.draft = norm.text
+        self.sents = sents
+        self._sources: dict[tuple[int, int], tuple[str, Normalized, int]] = {}
+
+    def match(self, qi: int, doc: DocumentRecord, local: int, **thresholds) -> _Match | None:
         key = (doc.id, local)
-        cached = source_cache.get(key)
+        cached = self._sources.get(key)
         if cached is None:
             lo, hi = (int(x) for x in doc.spans[local])
             src_norm = normalize(doc.text[lo:hi])
-            cached = source_cache[key] = (src_norm.text, src_norm, lo)
+            cached = self._sources[key] = (src_norm.text, src_norm, lo)
         b, src_norm, lo = cached
-        a_start = int(sents.starts[qi])
-        a = draft[a_start : int(sents.ends[qi])]
-        al: Alignment | None = align(a, b)
+        a_start = int(self.sents.starts[qi])
+        al: Alignment | None = align(self.draft[a_start : int(self.sents.ends[qi])], b, **thresholds)
         if al is None:
-            continue
-        m = _Match(
-            q=qi, doc=doc,
+            return None
+        return _Match(
+            q=qi, doc=doc, local=local,
             d_start=a_start + al.a_start, d_end=a_start + al.a_end,
             s_start=lo + int(src_norm.starts[al.b_start]), s_end=lo + int(src_norm.ends[al.b_end - 1]),
             matched=al.matched, similarity=al.similarity,
         )
-        prev = best.get((qi, doc.id))
-        if prev is None or (m.matched, m.similarity) > (prev.matched, prev.similarity):
-            best[(qi, doc.id)] = m
+
+
+def _keep_best(best: dict[tuple[int, int], _Match], m: _Match | None) -> None:
+    if m is None:
+        return
+    prev = best.get((m.q, m.doc.id))
+    if prev is None or (m.matched, m.similarity) > (prev.matched, prev.similarity):
+        best[(m.q, m.doc.id)] = m
+
+
+def _verify(norm: Normalized, sents, q, sid, docs) -> list[_Match]:
+    aligner = _Aligner(norm, sents)
+    best: dict[tuple[int, int], _Match] = {}
+    for qi, s in zip(q.tolist(), sid.tolist()):
+        found = docs.get(s)
+        if found is not None:
+            _keep_best(best, aligner.match(qi, found[0], found[1]))
+    return [best[k] for k in sorted(best)]
+
+
+EXTENSION_REACH = 2  # source sentences on each side of a match that a neighbour may come from
+
+
+def _extend(norm: Normalized, sents, matches: list[_Match]) -> list[_Match]:
+    """Extension (PAN's second step): a draft sentence beside one copied from a document is
+    compared with the sentences around that source sentence, with looser thresholds, so a
+    heavily edited sentence the LSH did not retrieve does not split its paragraph."""
+    aligner = _Aligner(norm, sents)
+    best = {(m.q, m.doc.id): m for m in matches}
+    frontier = list(matches)
+    while frontier:
+        grown: list[_Match] = []
+        for m in frontier:
+            for qi in (m.q - 1, m.q + 1):
+                if not 0 <= qi < len(sents) or (qi, m.doc.id) in best:
+                    continue
+                lo = max(0, m.local - EXTENSION_REACH)
+                hi = min(m.doc.sentence_count, m.local + EXTENSION_REACH + 1)
+                found: dict[tuple[int, int], _Match] = {}
+                for local in range(lo, hi):
+                    _keep_best(found, aligner.match(qi, m.doc, local, relaxed=True))
+                if found:
+                    best.update(found)
+                    grown.extend(found.values())
+        frontier = grown
     return [best[k] for k in sorted(best)]
 
 
