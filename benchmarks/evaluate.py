@@ -127,9 +127,37 @@ def table(m: dict) -> str:
     return "\n".join(rows)
 
 
+def diagnose(case: Annotation, hits: list[Annotation]) -> str:
+    """Why a case scored below 1, from the detections overlapping it on the draft side.
+
+    missed: nothing overlaps it; absorbed: only passages naming another document overlap
+    it (typically a mosaic sentence swallowed by its neighbours' passage); split: more than
+    one detection of the right document; overreach: the right detection runs past the case
+    (draft or source side, e.g. into a neighbouring case); short: it stops inside the case;
+    ok: scored 1.
+    """
+    if not hits:
+        return "missed"
+    right = [h for h in hits if detects(case, h, "both")]
+    if not right:
+        return "absorbed"
+    if len(right) > 1:
+        return "split"
+    h = right[0]
+    if h.start < case.start or h.end > case.end or h.source_start < case.source_start \
+            or h.source_end > case.source_end:
+        return "overreach"
+    if (h.start, h.end, h.source_start, h.source_end) != (case.start, case.end, case.source_start, case.source_end):
+        return "short"
+    return "ok"
+
+
 def failures(r: Run, system: str, limit: int) -> str:
-    """The worst-scored cases of ``system`` with the draft, source and found texts, for tuning."""
+    """Failure counts by kind and type, then the worst-scored cases with their texts."""
     dets = r.detections[system]
+    by_draft: dict[str, list[Annotation]] = {}
+    for x in dets:
+        by_draft.setdefault(x.draft, []).append(x)
     corpus = bundled_corpus_dir()
     file_text: dict[str, str] = {}
 
@@ -140,15 +168,24 @@ def failures(r: Run, system: str, limit: int) -> str:
         return file_text[name]
 
     worst = []
+    kinds: dict[str, dict[str, int]] = {}
     for d in r.drafts:
         for c in d.cases:
             a = c.annotation()
-            hits = [x for x in dets if detects(a, x, "draft")]
-            worst.append((score([a], hits, "both").plagdet, d, c, hits))
-    worst.sort(key=lambda w: (w[0], w[2].draft, w[2].start))
-    lines = []
-    for value, d, c, hits in worst[:limit]:
-        lines.append(f"--- {c.draft} [{c.start}:{c.end}] {c.obfuscation}: plagdet {value:.3f}")
+            hits = [x for x in by_draft.get(d.name, []) if detects(a, x, "draft")]
+            kind = diagnose(a, hits)
+            row = kinds.setdefault(c.obfuscation, {})
+            row[kind] = row.get(kind, 0) + 1
+            worst.append((score([a], hits, "both").plagdet, kind, d, c, hits))
+    worst.sort(key=lambda w: (w[0], w[3].draft, w[3].start))
+    names = ("ok", "short", "overreach", "split", "absorbed", "missed")
+    lines = [f"## {system}: cases by outcome (seed {r.seed})", "",
+             "| type | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for t in TYPES:
+        lines.append(f"| {t} | " + " | ".join(str(kinds.get(t, {}).get(n, 0)) for n in names) + " |")
+    lines.append("")
+    for value, kind, d, c, hits in worst[:limit]:
+        lines.append(f"--- {c.draft} [{c.start}:{c.end}] {c.obfuscation}: {kind}, plagdet {value:.3f}")
         lines.append(f"  draft : {d.text[c.start:c.end]}")
         lines.append(f"  source: {c.doc} [{c.source_start}:{c.source_end}] "
                      f"{source(c.doc)[c.source_start:c.source_end]}")
@@ -156,8 +193,6 @@ def failures(r: Run, system: str, limit: int) -> str:
             lines.append(f"  found : [{x.start}:{x.end}] {d.text[x.start:x.end]}")
             lines.append(f"     in : {x.doc} [{x.source_start}:{x.source_end}] "
                          f"{source(x.doc)[x.source_start:x.source_end]}")
-        if not hits:
-            lines.append("  found : nothing")
     return "\n".join(lines)
 
 
@@ -168,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drafts", type=int, default=DEFAULT_DRAFTS)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--failures", type=int, default=0, metavar="N",
-                        help="print the N worst chachong cases of the reported seed")
+                        help="print outcome counts and the N worst chachong cases of the reported seed")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "corpus.sqlite", create=True)
