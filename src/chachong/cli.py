@@ -33,6 +33,11 @@ IndexOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON Lines instead of tables.")]
+HtmlOption = Annotated[
+    Optional[Path],
+    typer.Option("--html", metavar="FILE", help="Also write a self-contained HTML report to FILE.",
+                 show_default=False),
+]
 
 
 def _location(index: str | None) -> str:
@@ -111,6 +116,7 @@ def check(
         typer.Option("--fail-over", help="Exit 1 if a draft's copy ratio is above RATIO (0-1).", metavar="RATIO"),
     ] = None,
     text: Annotated[bool, typer.Option("--text/--no-text", help="Show the draft with highlights.")] = True,
+    html: HtmlOption = None,
 ) -> int:
     """Check drafts for passages copied from indexed documents."""
     from .check import check_text
@@ -119,13 +125,17 @@ def check(
 
     if fail_over is not None and not 0.0 <= fail_over <= 1.0:
         raise UsageError(f"--fail-over takes a ratio between 0 and 1, got {fail_over}")
+    if html is not None:
+        _check_writable(html)
     sources = [read_text(p) for p in drafts]  # all inputs are validated before any work
     store = _open_for_reading(index)
     over = False
+    results = []
     try:
         console = console_for(sys.stdout)
         for src in sources:
             result = check_text(store, src.text, file=str(src.path))
+            results.append(result)
             over |= fail_over is not None and result.copy_ratio > fail_over
             if json_out:
                 print(json_line(result.to_json()))
@@ -133,7 +143,66 @@ def check(
                 render_check(result, console, show_text=text)
     finally:
         store.close()
+    if html is not None:
+        from .html_report import render_check_html
+
+        _write_html(html, render_check_html(results))
     return 1 if over else 0
+
+
+@app.command()
+def pairs(
+    index: IndexOption = None,
+    json_out: JsonOption = False,
+    html: HtmlOption = None,
+    max_docs: Annotated[
+        Optional[int],
+        typer.Option(
+            "--max-docs", metavar="N", min=1,
+            help="Text found in more than N documents is stock phrasing and not counted "
+                 "(like MOSS -m). Default: what check calls common for this index.",
+            show_default=False,
+        ),
+    ] = None,
+) -> int:
+    """Which indexed documents share text (beyond stock phrasing) with which, ranked."""
+    from .pairs import find_pairs
+    from .pairs_report import render_pairs
+    from .report import console_for, json_line
+
+    if html is not None:
+        _check_writable(html)
+    store = _open_for_reading(index)
+    try:
+        result = find_pairs(store, max_docs=max_docs)
+    finally:
+        store.close()
+    if json_out:
+        for pair in result.pairs:
+            print(json_line(pair.to_json()))
+    else:
+        render_pairs(result, console_for(sys.stdout))
+    if html is not None:
+        from .html_report import render_pairs_html
+
+        _write_html(html, render_pairs_html(result))
+    return 0
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before any work when the report could not be written."""
+    if path.is_dir():
+        raise UsageError("is a directory; --html takes a file name", path=path)
+    if not path.parent.is_dir():
+        raise UsageError("no such directory for the report", path=path)
+
+
+def _write_html(path: Path, page: str) -> None:
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the report ({exc.strerror or exc})", path=path) from None
+    print(f"chachong: report written to {path}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,247 @@
+"""Who shares text with whom: every pair of indexed documents, ranked by shared text.
+
+Each indexed sentence is compared with the sentences of *other* documents that the LSH
+finds (same band keys as the index), verified and aligned with `align.align`, and the
+aligned characters are added up per document pair. Stock phrasing is not counted:
+
+* a sentence found in more than ``max_docs`` documents (its own included) is boilerplate
+  and ignored entirely, like MOSS's ``-m``;
+* inside the sentences that do count, characters of the index's stock phrases (the phrase
+  table `check` uses, phrases in more than ``max_docs`` documents) are not counted either.
+
+Candidates come from a sort/group-by over the band keys of all documents at once rather
+than from ``store.candidates``: that method answers a few query sentences with one lookup
+per distinct key, which for every sentence of the index against the index is ~1.8 s on the
+bundled corpus; grouping the same keys in numpy gives the same candidate pairs in
+milliseconds (DESIGN.md §4: LSH as a sort/group-by). The keys are computed by the same
+functions the indexer uses, so the two agree (a test checks this).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .align import align
+from .lsh import band_keys
+from .minhash import signatures
+from .normalize import Normalized, normalize
+from .phrases import default_min_docs, phrase_table
+from .sentences import MIN_SENTENCE_CHARS, Sentences, split_sentences
+from .shingles import sentence_shingles
+
+MIN_SHARED_CHARS = 12  # like check's shortest reported passage: less is coincidence
+
+
+@dataclass(frozen=True, slots=True)
+class PairDoc:
+    doc: str  # FILE_NAME#ORDINAL
+    file: str
+    title: str
+    chars: int  # characters that count (no whitespace, punctuation), as in check's ratios
+
+
+@dataclass(frozen=True, slots=True)
+class SharedPassage:
+    """A run of consecutive shared sentences of ``a`` and the text of ``b`` it matches."""
+
+    a_start: int  # offsets into a's file text
+    a_end: int
+    b_start: int  # offsets into b's file text
+    b_end: int
+    a_text: str
+    b_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocPair:
+    a: PairDoc  # the document that comes first in the index (file path, ordinal)
+    b: PairDoc
+    a_chars: int  # counted characters of a inside text shared with b
+    b_chars: int
+    passages: tuple[SharedPassage, ...]
+
+    @property
+    def shared_chars(self) -> int:
+        # The smaller side: a sentence repeated in one document does not count twice.
+        return min(self.a_chars, self.b_chars)
+
+    @property
+    def share_a(self) -> float:
+        return self.a_chars / self.a.chars if self.a.chars else 0.0
+
+    @property
+    def share_b(self) -> float:
+        return self.b_chars / self.b.chars if self.b.chars else 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "a": self.a.doc, "b": self.b.doc, "a_title": self.a.title, "b_title": self.b.title,
+            "shared_chars": self.shared_chars, "share_a": round(self.share_a, 4),
+            "share_b": round(self.share_b, 4), "passages": len(self.passages),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PairsResult:
+    documents: tuple[PairDoc, ...]  # every indexed document, in index order
+    pairs: tuple[DocPair, ...]  # ranked: most shared characters first
+    max_docs: int  # text found in more documents than this is stock phrasing
+    stock_sentences: int  # indexed sentences ignored as stock phrasing
+
+
+@dataclass(slots=True)
+class _Doc:
+    record: object  # DocumentRecord
+    norm: Normalized
+    text: str  # norm.text, decoded once
+    sents: Sentences
+    stock: np.ndarray  # bool per normalized character: inside a stock phrase
+
+
+def find_pairs(store, *, max_docs: int | None = None) -> PairsResult:
+    """All pairs of indexed documents that share text beyond stock phrasing, ranked."""
+    params = store.params
+    records = store.documents()
+    if max_docs is None:
+        max_docs = default_min_docs(len(records)) - 1
+    if max_docs < 1:
+        raise ValueError("max_docs must be at least 1")
+    # A phrase in more than max_docs documents is stock phrasing, the phrase table's min_docs.
+    table = phrase_table(store, min_docs=max_docs + 1)
+    phrases = [p.normalized for p in table.phrases if p.docs > max_docs]
+
+    docs: list[_Doc] = []
+    key_parts: list[np.ndarray] = []
+    owner_parts: list[np.ndarray] = []
+    for i, rec in enumerate(records):
+        norm = normalize(rec.text)
+        sents = split_sentences(norm, min_chars=max(MIN_SENTENCE_CHARS, params.shingle_chars))
+        text = norm.text
+        docs.append(_Doc(rec, norm, text, sents, _stock_mask(text, phrases)))
+        if len(sents):
+            hashes, offsets = sentence_shingles(norm.codes, sents, k=params.shingle_chars)
+            sigs = signatures(hashes, offsets, num_perm=params.num_perm, seed=params.seed)
+            key_parts.append(band_keys(sigs, params))
+            owner_parts.append(np.full(len(sents), i, dtype=np.int64))
+    pair_docs = tuple(
+        PairDoc(doc=d.record.name, file=d.record.file, title=d.record.title,
+                chars=int(np.count_nonzero(d.norm.codes != 10)))
+        for d in docs
+    )
+    if not key_parts:
+        return PairsResult(pair_docs, (), max_docs, 0)
+    keys = np.concatenate(key_parts)
+    owner = np.concatenate(owner_parts)
+    first = np.zeros(len(docs) + 1, dtype=np.int64)  # global number of each doc's first sentence
+    np.add.at(first, owner + 1, 1)
+    first = np.cumsum(first)
+
+    # Verify every candidate pair of sentences from different documents.
+    aligned: list[tuple[int, int, object]] = []
+    partners: dict[int, set[int]] = defaultdict(set)
+    for g, h in candidate_pairs(keys, owner).tolist():
+        da, db = int(owner[g]), int(owner[h])
+        A, B = docs[da], docs[db]
+        ia, ib = g - int(first[da]), h - int(first[db])
+        a0, b0 = int(A.sents.starts[ia]), int(B.sents.starts[ib])
+        al = align(A.text[a0 : int(A.sents.ends[ia])], B.text[b0 : int(B.sents.ends[ib])])
+        if al is None:
+            continue
+        aligned.append((g, h, al))
+        partners[g].add(db)
+        partners[h].add(da)
+    stock = {g for g, ds in partners.items() if len(ds) + 1 > max_docs}
+
+    # Per document pair: normalized regions on both sides, by sentence.
+    regions: dict[tuple[int, int], list[tuple[int, int, int, int, int, int]]] = defaultdict(list)
+    for g, h, al in aligned:
+        if g in stock or h in stock:
+            continue
+        da, db = int(owner[g]), int(owner[h])
+        ia, ib = g - int(first[da]), h - int(first[db])
+        a0, b0 = int(docs[da].sents.starts[ia]), int(docs[db].sents.starts[ib])
+        regions[(da, db)].append((ia, a0 + al.a_start, a0 + al.a_end, ib, b0 + al.b_start, b0 + al.b_end))
+
+    pairs: list[DocPair] = []
+    for (da, db), regs in regions.items():
+        A, B = docs[da], docs[db]
+        a_chars = _counted(A, [(r[1], r[2]) for r in regs])
+        b_chars = _counted(B, [(r[4], r[5]) for r in regs])
+        if min(a_chars, b_chars) < MIN_SHARED_CHARS:
+            continue
+        stock_a = {g - int(first[da]) for g in stock if owner[g] == da}
+        pairs.append(DocPair(pair_docs[da], pair_docs[db], a_chars, b_chars, _passages(A, B, regs, stock_a)))
+    pairs.sort(key=lambda p: (-p.shared_chars, -max(p.share_a, p.share_b), p.a.doc, p.b.doc))
+    return PairsResult(pair_docs, tuple(pairs), max_docs, len(stock))
+
+
+def candidate_pairs(keys: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Distinct (g, h) sentence pairs, g < h, of different documents sharing any band key.
+
+    ``keys`` is (n_sentences, bands) as `lsh.band_keys` returns; ``owner`` the document of
+    each sentence. Returns an (m, 2) int64 array sorted by g, then h.
+    """
+    n = keys.shape[0]
+    found: list[np.ndarray] = []
+    for band in range(keys.shape[1]):
+        column = keys[:, band]
+        order = np.argsort(column, kind="stable")
+        sorted_keys = column[order]
+        starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+        sizes = np.diff(np.concatenate((starts, [n])))
+        for s, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist()):
+            members = np.sort(order[s : s + size])
+            gi, hi = np.triu_indices(size, k=1)
+            g, h = members[gi], members[hi]
+            other = owner[g] != owner[h]
+            if other.any():
+                found.append(g[other] * n + h[other])
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    codes = np.unique(np.concatenate(found))
+    return np.stack((codes // n, codes % n), axis=1)
+
+
+def _stock_mask(text: str, phrases: list[str]) -> np.ndarray:
+    mask = np.zeros(len(text), dtype=bool)
+    for phrase in phrases:
+        pos = text.find(phrase)
+        while pos >= 0:
+            mask[pos : pos + len(phrase)] = True
+            pos = text.find(phrase, pos + 1)
+    return mask
+
+
+def _counted(doc: _Doc, spans: list[tuple[int, int]]) -> int:
+    """Normalized characters inside ``spans`` that count: not breaks, not stock phrases."""
+    mask = np.zeros(doc.norm.codes.size, dtype=bool)
+    for lo, hi in spans:
+        mask[lo:hi] = True
+    return int(np.count_nonzero(mask & (doc.norm.codes != 10) & ~doc.stock))
+
+
+def _passages(A: _Doc, B: _Doc, regs, stock_a: set[int]) -> tuple[SharedPassage, ...]:
+    """Runs of consecutive shared sentences of A (stock sentences between do not break a run)."""
+    by_sentence: dict[int, list] = defaultdict(list)
+    for r in regs:
+        by_sentence[r[0]].append(r)
+    runs: list[list[int]] = []
+    for ia in sorted(by_sentence):
+        if runs and all(k in stock_a for k in range(runs[-1][-1] + 1, ia)):
+            runs[-1].append(ia)
+        else:
+            runs.append([ia])
+    out: list[SharedPassage] = []
+    a_base, b_base = A.record.start, B.record.start
+    for run in runs:
+        rs = [r for ia in run for r in by_sentence[ia]]
+        a_start, a_end = A.norm.original_span(min(r[1] for r in rs), max(r[2] for r in rs))
+        b_start, b_end = B.norm.original_span(min(r[4] for r in rs), max(r[5] for r in rs))
+        out.append(SharedPassage(
+            a_start=a_base + a_start, a_end=a_base + a_end, b_start=b_base + b_start, b_end=b_base + b_end,
+            a_text=A.record.text[a_start:a_end], b_text=B.record.text[b_start:b_end],
+        ))
+    return tuple(out)
