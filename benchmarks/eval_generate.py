@@ -37,6 +37,9 @@ from eval_measures import Annotation
 from eval_originals import ORIGINALS
 
 TYPES = ("verbatim", "masks", "light", "reorder", "mosaic")
+# Units of each type per shuffled cycle. A mosaic unit holds four or five cases, the others
+# one, so every type contributes about as many cases and none dominates the overall scores.
+UNIT_WEIGHTS = {"verbatim": 9, "masks": 9, "light": 9, "reorder": 9, "mosaic": 2}
 MAX_SHARED = 0.3  # a passage may share at most this share of its characters with other documents
 FORBIDDEN = re.compile(r"#|【|素材|代笔|本文系|目录|\t")
 SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]|[^。！？；!?;]+$")
@@ -276,7 +279,7 @@ def _unit(src: _Source, kind: str, rng: random.Random, used: set) -> _Piece:
 
 def generate(documents, *, seed: int, drafts: int = 60, prefix: str = "") -> list[Draft]:
     """``drafts`` drafts, each with 2–4 copied units (a mosaic unit holds 4–5 cases) and
-    1–3 original paragraphs, drawn with ``random.Random(seed)``."""
+    1–3 original paragraphs in a shuffled order, drawn with ``random.Random(seed)``."""
     rng = random.Random(seed)
     src = _Source(documents)
     kinds: list[str] = []
@@ -286,8 +289,8 @@ def generate(documents, *, seed: int, drafts: int = 60, prefix: str = "") -> lis
         used: set = set()
         units = []
         for _ in range(rng.randint(2, 4)):
-            if not kinds:  # balanced: every type equally often, in a shuffled order
-                kinds = list(TYPES) * 4
+            if not kinds:  # balanced by cases, in a shuffled order (see UNIT_WEIGHTS)
+                kinds = [t for t in TYPES for _ in range(UNIT_WEIGHTS[t])]
                 rng.shuffle(kinds)
             units.append(_unit(src, kinds.pop(), rng, used))
         originals = [_Piece(t, [], True) for t in rng.sample(ORIGINALS, rng.randint(1, 3))]
@@ -299,9 +302,9 @@ def generate(documents, *, seed: int, drafts: int = 60, prefix: str = "") -> lis
         orig_spans: list[tuple[int, int]] = []
         prev_original = False
         for piece in pieces:
-            # A copied unit is sometimes glued to the end of an original paragraph, as a
-            # drafter pads their own paragraph with a borrowed passage.
-            glue = text and prev_original and not piece.original and rng.random() < 0.3
+            # A copied unit is sometimes glued to an original paragraph (before or after it),
+            # as a drafter pads their own paragraph with a borrowed passage.
+            glue = text and prev_original != piece.original and rng.random() < 0.3
             if text and not glue:
                 text += "\n"
             if not glue:

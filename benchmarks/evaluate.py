@@ -30,7 +30,7 @@ from chachong.indexer import bundled_corpus_dir, index_paths  # noqa: E402
 from chachong.storage import open_store  # noqa: E402
 
 SYSTEMS = ("chachong", "13-char rule", "13-char rule, longest source")
-DEFAULT_DRAFTS = 80
+DEFAULT_DRAFTS = 120
 
 
 @dataclass(frozen=True, slots=True)
