@@ -6,6 +6,21 @@ single line ``chachong: error: FILE: problem`` and exit with status 2.
 
 from __future__ import annotations
 
+# Longest problem text we print: messages from SQLite or decoders can quote whole
+# damaged values; the user needs the gist on one line, not kilobytes of mojibake.
+MAX_PROBLEM_CHARS = 300
+
+
+def one_line(problem: str, *, limit: int = MAX_PROBLEM_CHARS) -> str:
+    """``problem`` on one line: whitespace runs (newlines included) become one space,
+    non-printable characters are dropped, and the text is cut to ``limit`` characters."""
+    flat = " ".join("".join(ch for ch in str(problem) if ch.isprintable() or ch.isspace()).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _escape_breaks(text: str) -> str:
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
 
 class ChachongError(Exception):
     """Base class for every error chachong reports to a user."""
@@ -13,9 +28,12 @@ class ChachongError(Exception):
     exit_code = 2
 
     def __init__(self, problem: str, *, path: object | None = None) -> None:
-        self.problem = problem
-        self.path = None if path is None else str(path)
-        super().__init__(f"{self.path}: {problem}" if self.path else problem)
+        # One line always: the CLI promises a single ``chachong: error: FILE: problem`` line
+        # even when the problem comes from SQLite's multi-line integrity report.
+        self.problem = one_line(problem)
+        # A path is printed as it is (spaces matter), only line breaks are escaped.
+        self.path = None if path is None else _escape_breaks(str(path))
+        super().__init__(f"{self.path}: {self.problem}" if self.path else self.problem)
 
 
 class InputError(ChachongError):
