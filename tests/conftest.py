@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -8,8 +9,12 @@ import pytest
 from chachong.indexer import bundled_corpus_dir, index_paths
 from chachong.storage import open_store
 
+from .redis_server import RedisServer, require_redis
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+BACKENDS = ("sqlite", "redis")
+_redis_prefixes = itertools.count()
 
 
 @pytest.fixture(autouse=True)
@@ -30,10 +35,58 @@ def corpus_index_path(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def corpus_store(corpus_index_path):
-    store = open_store(corpus_index_path)
+def redis_server(tmp_path_factory):
+    """The session's own redis-server (free loopback port, no persistence, temp dir).
+
+    Without redis-server the Redis tests are skipped, except in CI (``$CI`` set), where a
+    backend that silently goes untested would be a failure.
+    """
+    require_redis()
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+def fresh_redis_url(server: RedisServer, *, bucket_bits: int = 10) -> str:
+    """A new, empty index on the session's server (its own key prefix).
+
+    Fewer buckets than the default keeps the tests quick; the session's corpus index
+    uses the default layout, so both are exercised.
+    """
+    return f"{server.url}?prefix=t{next(_redis_prefixes)}&bucket_bits={bucket_bits}"
+
+
+@pytest.fixture(scope="session")
+def corpus_redis_url(redis_server) -> str:
+    """The bundled corpus indexed in Redis, built once per session (tests must not modify it)."""
+    url = f"{redis_server.url}?prefix=corpus"
+    with open_store(url, create=True) as store:
+        index_paths(store, [bundled_corpus_dir()])
+    return url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def corpus_location(request) -> str:
+    """The corpus index on each backend: a file path (SQLite) or a redis:// URL."""
+    if request.param == "redis":
+        return request.getfixturevalue("corpus_redis_url")
+    return str(request.getfixturevalue("corpus_index_path"))
+
+
+@pytest.fixture(scope="session")
+def corpus_store(corpus_location):
+    """The corpus index, opened; tests using it run once per backend."""
+    store = open_store(corpus_location)
     yield store
     store.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def index_location(request, tmp_path) -> str:
+    """A new, empty index location on each backend (nothing is created yet)."""
+    if request.param == "redis":
+        return fresh_redis_url(request.getfixturevalue("redis_server"))
+    return str(tmp_path / "index.sqlite")
 
 
 @pytest.fixture

@@ -1,0 +1,704 @@
+"""The shared index: the same store as `storage.SqliteStore`, kept in Redis.
+
+``--index redis://HOST:PORT/DB`` (also ``rediss://`` and ``unix://``). Two query options
+of our own are taken out of the URL before it goes to redis-py: ``prefix=NAME`` (several
+indexes in one database; default ``chachong``) and, when the index is created,
+``bucket_bits=N`` (see below). Everything else in the URL is redis-py's.
+
+Layout (never pickle: strings, JSON and raw little-endian numpy buffers):
+
+* ``{P}:meta`` (hash): schema version, LSH parameters, bucket bits, and the counters
+  ``next_sid`` (allocated sentence ids), ``committed_sid`` (ids below it belong to
+  committed runs), ``next_doc``, ``next_file``, ``documents``, ``sentences``, ``chars``,
+  ``dead`` (sentence ids in the buckets that no live document owns);
+* ``{P}:files`` (hash): path -> JSON of the file record, its document ids and its edge lines;
+* ``{P}:sents`` (sorted set): member ``DOCID:COUNT``, score = the document's first sentence
+  id; "which document owns sentence s" is one ZREVRANGEBYSCORE;
+* ``{P}:edge`` (hash): edge-line key -> ``"occurrences files"``;
+* ``{P}:lock``: the writers' lock (redis-py's `Lock`: token, timeout, atomic release);
+* ``P:d:ID`` (hash): one document: file, ordinal, title, offsets, ``spans`` (int32 pairs)
+  and its text;
+* ``P:b:HEX`` (hash): an LSH bucket. The top ``bucket_bits`` bits of a band key choose the
+  bucket; field = band number (1 byte) + band key (8 bytes), value = the uint32 ids of the
+  sentences with that band key, packed. One key per (band, key) would cost ~60 bytes of
+  key overhead per entry (datasketch's layout: 15 GB for 223 MB of input, its issue #96);
+  a bucket holding up to ~128 small fields stays a Redis *listpack*, ~17 bytes an entry.
+* ``P:x:NAME`` (hash): derived data cached in the index (the phrase table).
+
+Consistency: a writer takes the lock, allocates sentence/document ids, writes document
+hashes and bucket entries (pipelined; appends are one Lua call per bucket, atomic), and
+then publishes everything in one MULTI/EXEC guarded by WATCH on the lock: the file
+records, the sentence map, the edge-line counts and ``committed_sid``. Readers only reach
+documents through the file records and the sentence map, and drop sentence ids at or
+above ``committed_sid``, so they never see half a run; a run killed half-way leaves
+unreachable ids behind, which ``_vacuum`` removes once enough have piled up (as do
+ids of replaced files). Readers take no lock: any number of machines check at once.
+
+Redis Cluster: the catalog keys share the hash tag ``{P}`` (one slot), so the commit is
+a single-slot transaction; documents and buckets carry no tag and spread over all slots.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+import redis
+from redis.exceptions import LockError
+
+from .errors import BackendError, IndexBusyError, IndexFileError
+from .lsh import LshParams
+from .records import DocumentRecord, FileRecord, NewFile
+from .storage import _alive, _count_pairs
+
+SCHEMA_VERSION = "redis-1"
+DEFAULT_PREFIX = "chachong"
+DEFAULT_BUCKET_BITS = 16  # 65,536 buckets: ~100 entries each at ~300K sentences (~14M chars)
+LOCK_TTL_S = 60.0  # a writer that dies frees the index after this long
+BUSY_TIMEOUT_S = 120.0  # how long a writer waits for another one
+CONNECT_TIMEOUT_S = 5.0
+PIPELINE_COMMANDS = 1000  # commands per round trip
+GROUP_BITS = 8  # 256 bucket groups = 256 Cluster hash tags, spread over the cluster's nodes
+RECORDS_PER_CALL = 8192  # bound how long one script call holds the server (a few ms)
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+# Bucket entries travel as packed records, one script call per bucket *group* (the
+# buckets sharing a Cluster hash tag), so a run costs a few hundred calls, not one
+# command per entry: redis-py spends ~30 us packing each command in Python, which made a
+# command-per-bucket layout 5x slower than SQLite at indexing. Record (big-endian key
+# index into KEYS, 2 bytes) + field (band 1 byte + band key 8 bytes) [+ sentence id 4 bytes].
+_APPEND_LUA = """
+local blob = ARGV[1]
+for o = 0, #blob - 15, 15 do
+  local key = KEYS[string.byte(blob, o + 1) * 256 + string.byte(blob, o + 2) + 1]
+  local field = string.sub(blob, o + 3, o + 11)
+  local id = string.sub(blob, o + 12, o + 15)
+  if redis.call('HSETNX', key, field, id) == 0 then
+    redis.call('HSET', key, field, redis.call('HGET', key, field) .. id)
+  end
+end
+return 0
+"""
+
+# Look fields up; the answer is one string: per record a 4-byte little-endian byte count,
+# then that many bytes of packed sentence ids.
+_LOOKUP_LUA = """
+local blob = ARGV[1]
+local out = {}
+for o = 0, #blob - 11, 11 do
+  local key = KEYS[string.byte(blob, o + 1) * 256 + string.byte(blob, o + 2) + 1]
+  local ids = redis.call('HGET', key, string.sub(blob, o + 3, o + 11)) or ''
+  out[#out + 1] = struct.pack('<I4', #ids) .. ids
+end
+return table.concat(out)
+"""
+
+# Create the meta hash unless it exists (two machines creating one index at once).
+_CREATE_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], unpack(ARGV))
+end
+return redis.call('HGETALL', KEYS[1])
+"""
+
+
+def redact(location: str) -> str:
+    """The URL without its password, for messages and `location`."""
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    host = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def parse_location(location: str) -> tuple[str, str, int | None]:
+    """(URL for redis-py, key prefix, bucket bits asked for) from an index URL."""
+    parts = urlsplit(location)
+    prefix, bits, rest = DEFAULT_PREFIX, None, []
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name == "prefix":
+            prefix = value
+        elif name == "bucket_bits":
+            bits = int(value) if value.isdigit() else -1
+        else:
+            rest.append((name, value))
+    if not _PREFIX_RE.match(prefix):
+        raise IndexFileError(
+            "prefix= takes 1-64 letters, digits, '_', '.' or '-'", path=redact(location)
+        )
+    if bits is not None and not 8 <= bits <= 24:
+        raise IndexFileError("bucket_bits= takes a number from 8 to 24", path=redact(location))
+    return urlunsplit(parts._replace(query=urlencode(rest))), prefix, bits
+
+
+def _problem(exc: redis.RedisError) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, redis.AuthenticationError):
+        return f"Redis refused the credentials ({text})"
+    if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+        return f"cannot reach Redis ({text})"
+    return f"Redis answered with an error ({text})"
+
+
+@contextmanager
+def _backend_errors(location: str):
+    try:
+        yield
+    except redis.RedisError as exc:
+        raise BackendError(_problem(exc), path=location) from None
+
+
+def _connect(url: str, location: str) -> redis.Redis:
+    with _backend_errors(location):
+        try:
+            return redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_S)
+        except ValueError as exc:  # a malformed URL
+            raise BackendError(f"not a usable Redis URL ({exc})", path=location) from None
+
+
+def _wrapped(method):
+    """Turn redis-py errors of a public method into one-line `BackendError`s."""
+
+    def run(self, *args, **kwargs):
+        with _backend_errors(self.location):
+            return method(self, *args, **kwargs)
+
+    run.__name__, run.__doc__ = method.__name__, method.__doc__
+    return run
+
+
+class RedisStore:
+    """The shared index in Redis. Many readers and writers on many machines; writers queue."""
+
+    backend = "redis"
+    # Vacuum when dead sentence ids exceed this many and this share of the live ones.
+    vacuum_min_dead = 20_000
+    vacuum_dead_share = 0.25
+
+    def __init__(self, location: str, *, create: bool = False, params: LshParams | None = None):
+        self.location = redact(str(location))
+        url, prefix, bits = parse_location(str(location))
+        self._client = _connect(url, self.location)
+        self._meta_key = f"{{{prefix}}}:meta"
+        self._files_key = f"{{{prefix}}}:files"
+        self._sents_key = f"{{{prefix}}}:sents"
+        self._edge_key = f"{{{prefix}}}:edge"
+        self._lock_key = f"{{{prefix}}}:lock"
+        self._bulk = f"{prefix}:"  # documents, buckets, derived data: no hash tag, spread out
+        try:
+            with _backend_errors(self.location):
+                meta = self._client.hgetall(self._meta_key)
+                if not meta:
+                    if not create:
+                        raise IndexFileError(
+                            "no index here (build one with: chachong index --index URL PATH)",
+                            path=self.location,
+                        )
+                    meta = self._create(params or LshParams(), bits or DEFAULT_BUCKET_BITS)
+            self.params, self._bucket_bits = self._read_meta(meta)
+            self._shas: dict[str, str] = {}
+        except BaseException:
+            self._client.close()
+            raise
+
+    @classmethod
+    def exists(cls, location: str) -> bool:
+        url, prefix, _ = parse_location(str(location))
+        client = _connect(url, redact(str(location)))
+        try:
+            with _backend_errors(redact(str(location))):
+                return bool(client.exists(f"{{{prefix}}}:meta"))
+        finally:
+            client.close()
+
+    def _create(self, params: LshParams, bits: int) -> dict[bytes, bytes]:
+        fields = {
+            "schema_version": SCHEMA_VERSION,
+            "params": json.dumps(params.to_dict(), sort_keys=True),
+            "bucket_bits": str(bits),
+            **{k: "0" for k in ("next_sid", "committed_sid", "next_doc", "next_file",
+                                "documents", "sentences", "chars", "dead")},
+        }
+        args = [x for kv in fields.items() for x in kv]
+        raw = self._client.eval(_CREATE_LUA, 1, self._meta_key, *args)
+        return dict(zip(raw[::2], raw[1::2]))
+
+    def _read_meta(self, meta: dict[bytes, bytes]) -> tuple[LshParams, int]:
+        version = meta.get(b"schema_version")
+        if version is None:
+            raise IndexFileError("not a chachong index (no schema version)", path=self.location)
+        if version.decode() != SCHEMA_VERSION:
+            raise IndexFileError(
+                f"index written by an incompatible version (schema {version.decode()}, this "
+                f"chachong reads schema {SCHEMA_VERSION}); rebuild it under another prefix= or "
+                "after deleting its keys",
+                path=self.location,
+            )
+        try:
+            return LshParams(**json.loads(meta[b"params"])), int(meta[b"bucket_bits"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexFileError(f"index metadata unreadable ({exc})", path=self.location) from None
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- keys --------------------------------------------------------------------------
+    def _doc_key(self, doc_id: int) -> str:
+        return f"{self._bulk}d:{doc_id}"
+
+    def _bucket_key(self, bucket: int) -> str:
+        # The group in a hash tag: Cluster keeps a group's buckets in one slot, so a script
+        # may touch them together. Hex, not raw bytes: raw bytes could contain braces.
+        group = bucket >> (self._bucket_bits - GROUP_BITS)
+        return f"{self._bulk}b:{{{self._bulk}{group:02x}}}{bucket:0{(self._bucket_bits + 3) // 4}x}"
+
+    def _records(self, keys: np.ndarray, bands: np.ndarray, ids: np.ndarray | None):
+        """Bucket records grouped for script calls: yields (bucket key names, record blob).
+
+        ``keys``/``bands`` (and ``ids``) are flat arrays, one entry per record; records keep
+        their order inside a group, so a caller can map answers back with `order`.
+        """
+        ukeys = keys.astype(np.int64).view(np.uint64)
+        buckets = (ukeys >> np.uint64(64 - self._bucket_bits)).astype(np.int64)
+        groups = buckets >> (self._bucket_bits - GROUP_BITS)
+        fmt = [("k", ">u2"), ("band", "u1"), ("key", "<i8")] + ([("id", "<u4")] if ids is not None else [])
+        order = np.argsort(groups, kind="stable")
+        bounds = np.flatnonzero(np.diff(groups[order])) + 1
+        for part in np.split(order, bounds):
+            if part.size == 0:
+                continue
+            for lo in range(0, part.size, RECORDS_PER_CALL):
+                sel = part[lo : lo + RECORDS_PER_CALL]
+                names, index = np.unique(buckets[sel], return_inverse=True)
+                rec = np.empty(sel.size, dtype=fmt)
+                rec["k"], rec["band"], rec["key"] = index, bands[sel], keys[sel]
+                if ids is not None:
+                    rec["id"] = ids[sel]
+                yield sel, [self._bucket_key(int(b)) for b in names], rec.tobytes()
+
+    # -- reading -----------------------------------------------------------------------
+    def _file_entries(self) -> dict[str, dict]:
+        return {
+            k.decode(): json.loads(v) for k, v in self._client.hgetall(self._files_key).items()
+        }
+
+    @_wrapped
+    def files(self) -> list[FileRecord]:
+        return [
+            FileRecord(
+                id=e["id"], path=path, sha256=e["sha256"], chars=e["chars"],
+                encoding=e["encoding"], documents=len(e["docs"]),
+                declared_count=e["declared_count"], warnings=tuple(e["warnings"]),
+                set_aside=tuple(e["set_aside"]),
+            )
+            for path, e in sorted(self._file_entries().items())
+        ]
+
+    def _file_entry(self, path: str) -> dict | None:
+        raw = self._client.hget(self._files_key, path)
+        return json.loads(raw) if raw is not None else None
+
+    @_wrapped
+    def file_edge_lines(self, path: str) -> dict[str, int]:
+        """Edge lines the stored version of ``path`` contributed to the recurrence counts."""
+        entry = self._file_entry(path)
+        return dict(entry["edge_lines"]) if entry else {}
+
+    @_wrapped
+    def file_sha256(self, path: str) -> str | None:
+        entry = self._file_entry(path)
+        return entry["sha256"] if entry else None
+
+    @staticmethod
+    def _doc(doc_id: int, h: dict[bytes, bytes]) -> DocumentRecord:
+        return DocumentRecord(
+            id=doc_id, file=h[b"file"].decode(), ordinal=int(h[b"ordinal"]),
+            title=h[b"title"].decode(), start=int(h[b"start"]), end=int(h[b"end"]),
+            text=h[b"text"].decode(), sent_base=int(h[b"sent_base"]),
+            spans=np.frombuffer(h[b"spans"], dtype="<i4").reshape(-1, 2),
+        )
+
+    def _fetch_docs(self, doc_ids: Sequence[int]) -> dict[int, DocumentRecord]:
+        out: dict[int, DocumentRecord] = {}
+        for lo in range(0, len(doc_ids), PIPELINE_COMMANDS):
+            part = doc_ids[lo : lo + PIPELINE_COMMANDS]
+            pipe = self._client.pipeline(transaction=False)
+            for doc_id in part:
+                pipe.hgetall(self._doc_key(doc_id))
+            for doc_id, h in zip(part, pipe.execute()):
+                if h:  # gone: its file was replaced since we looked it up
+                    out[doc_id] = self._doc(doc_id, h)
+        return out
+
+    @_wrapped
+    def documents(self) -> list[DocumentRecord]:
+        for _ in range(10):
+            ids = [i for _, e in sorted(self._file_entries().items()) for i in e["docs"]]
+            docs = self._fetch_docs(ids)
+            if len(docs) == len(ids):
+                return [docs[i] for i in ids]
+            # A writer replaced a file between our two reads: read the new state.
+        raise IndexBusyError("the index kept changing while being read", path=self.location)
+
+    @_wrapped
+    def document_count(self) -> int:
+        return int(self._client.hget(self._meta_key, "documents") or 0)
+
+    @_wrapped
+    def edge_line_counts(self, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """(occurrences, files) of lines seen at the edges of indexed files."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        values = self._client.hmget(self._edge_key, wanted)
+        out: dict[str, tuple[int, int]] = {}
+        for key, value in zip(wanted, values):
+            if value is not None:
+                occurrences, files = value.split()
+                out[key] = (int(occurrences), int(files))
+        return out
+
+    @_wrapped
+    def documents_for_sentences(self, sentence_ids: np.ndarray) -> dict[int, tuple[DocumentRecord, int]]:
+        """Map live sentence ids to (document, index of the sentence in the document)."""
+        sids = np.unique(np.asarray(sentence_ids, dtype=np.int64)).tolist()
+        owner: dict[int, int] = {}
+        for lo in range(0, len(sids), PIPELINE_COMMANDS):
+            part = sids[lo : lo + PIPELINE_COMMANDS]
+            pipe = self._client.pipeline(transaction=False)
+            for sid in part:
+                pipe.zrevrangebyscore(self._sents_key, sid, "-inf", start=0, num=1, withscores=True)
+            for sid, hit in zip(part, pipe.execute()):
+                if hit:
+                    member, base = hit[0]
+                    doc_id, count = map(int, member.split(b":"))
+                    if sid < int(base) + count:  # else: a sentence of a replaced file
+                        owner[sid] = doc_id
+        docs = self._fetch_docs(sorted(set(owner.values())))
+        return {
+            sid: (docs[d], sid - docs[d].sent_base) for sid, d in owner.items() if d in docs
+        }
+
+    @_wrapped
+    def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """LSH candidates of query band keys (shape (m, bands)), as `SqliteStore.candidates`.
+
+        Returns ``(query_index, sentence_id, shared_bands)`` arrays, one row per distinct
+        (query sentence, indexed sentence) pair that shares at least one band.
+        """
+        m, bands = keys.shape
+        if m == 0:
+            return _count_pairs([], [])
+        committed = int(self._client.hget(self._meta_key, "committed_sid") or 0)
+        flat = np.ascontiguousarray(keys, dtype=np.int64).reshape(-1)
+        band_of = np.tile(np.arange(bands, dtype=np.int64), m)
+        query_of = np.repeat(np.arange(m, dtype=np.int64), bands)
+        # One lookup per distinct (band, key); remember which queries asked for it.
+        order = np.lexsort((query_of, flat, band_of))
+        b_sorted, k_sorted = band_of[order], flat[order]
+        first = np.concatenate(([True], (b_sorted[1:] != b_sorted[:-1]) | (k_sorted[1:] != k_sorted[:-1])))
+        starts = np.flatnonzero(first)
+        ends = np.append(starts[1:], order.size)
+        calls = list(self._records(k_sorted[starts], b_sorted[starts], None))
+        q_parts: list[np.ndarray] = []
+        s_parts: list[np.ndarray] = []
+        for (sel, _, _), answer in zip(calls, self._run_script(_LOOKUP_LUA, calls)):
+            pos = 0
+            for i in sel.tolist():
+                size = int.from_bytes(answer[pos : pos + 4], "little")
+                pos += 4
+                if size:
+                    cids = np.frombuffer(answer, dtype="<u4", count=size // 4, offset=pos)
+                    pos += size
+                    cids = cids[cids < committed]  # ids of a run still being written
+                    if cids.size:
+                        queries = query_of[order[starts[i] : ends[i]]]
+                        q_parts.append(np.repeat(queries, cids.size))
+                        s_parts.append(np.tile(cids, queries.size))
+        return _count_pairs(q_parts, s_parts)
+
+    def _run_script(self, script: str, calls: list) -> list:
+        """One pipelined round trip of script calls over (_, key names, blob) triples."""
+        for attempt in (1, 2):
+            sha = self._shas.get(script) or self._client.script_load(script)
+            self._shas[script] = sha
+            pipe = self._client.pipeline(transaction=False)
+            for _, names, blob in calls:
+                pipe.evalsha(sha, len(names), *names, blob)
+            try:
+                return pipe.execute()
+            except redis.exceptions.NoScriptError:
+                if attempt == 2:
+                    raise
+                del self._shas[script]  # the server restarted or ran SCRIPT FLUSH: load again
+        return []
+
+    @_wrapped
+    def stats(self) -> dict[str, int]:
+        meta = self._client.hgetall(self._meta_key)
+        documents = int(meta.get(b"documents", 0))
+        return {
+            "files": int(self._client.hlen(self._files_key)),
+            "documents": documents,
+            "sentences": int(meta.get(b"sentences", 0)),
+            "chars": int(meta.get(b"chars", 0)),
+            "segments": 1 if documents else 0,  # one bucket space, appended to in place
+        }
+
+    # -- derived data (phrase table cache, see derived.py) ------------------------------
+    @_wrapped
+    def get_derived(self, name: str, generation: str) -> bytes | None:
+        stored, value = self._client.hmget(f"{self._bulk}x:{name}", ["generation", "value"])
+        return value if stored is not None and stored.decode() == generation else None
+
+    @_wrapped
+    def put_derived(self, name: str, generation: str, value: bytes) -> None:
+        self._client.hset(f"{self._bulk}x:{name}", mapping={"generation": generation, "value": value})
+
+    # -- writing -----------------------------------------------------------------------
+    @_wrapped
+    def write(self, new_files: Sequence[NewFile]) -> None:
+        """Add files (replacing earlier versions of the same paths) as one atomic run."""
+        if not new_files:
+            return
+        lock = self._client.lock(
+            self._lock_key, timeout=LOCK_TTL_S, blocking_timeout=BUSY_TIMEOUT_S, thread_local=False
+        )
+        if not lock.acquire():
+            raise IndexBusyError(
+                f"index is locked by another writer (waited {BUSY_TIMEOUT_S:.0f} s)",
+                path=self.location,
+            )
+        try:
+            self._write_locked(new_files, lock)
+            self._maybe_vacuum(lock)
+        finally:
+            try:
+                lock.release()
+            except LockError:
+                pass  # expired: the commit was already refused in that case
+
+    def _keep_lock(self, lock, state: dict) -> None:
+        """Renew the lock while a long run writes; fail if another writer took it over."""
+        if time.monotonic() - state["renewed"] > LOCK_TTL_S / 4:
+            try:
+                lock.reacquire()
+            except LockError:
+                raise IndexBusyError(
+                    "lost the write lock (this run took longer than its lease); nothing was committed",
+                    path=self.location,
+                ) from None
+            state["renewed"] = time.monotonic()
+
+    def _write_locked(self, new_files: Sequence[NewFile], lock) -> None:
+        state = {"renewed": time.monotonic()}
+        client = self._client
+        meta = client.hgetall(self._meta_key)
+        committed_before = int(meta[b"committed_sid"])
+        paths = sorted({nf.path for nf in new_files})
+        current = {
+            p: (json.loads(raw) if raw is not None else None)
+            for p, raw in zip(paths, client.hmget(self._files_key, paths))
+        }
+        edge_keys = sorted(
+            {k for e in current.values() if e for k in e["edge_lines"]}
+            | {k for nf in new_files for k in nf.edge_lines}
+        )
+        edge: dict[str, list[int] | None] = {}
+        if edge_keys:
+            for key, raw in zip(edge_keys, client.hmget(self._edge_key, edge_keys)):
+                edge[key] = [int(x) for x in raw.split()] if raw is not None else None
+
+        # Same order of effects as SqliteStore.write, on in-memory state.
+        writes: list[tuple[NewFile, list[int]]] = []  # files to store with their doc ids
+        removed_docs: list[dict] = []  # entries of replaced versions
+        for nf in new_files:
+            old = current.get(nf.path)
+            if old is not None:
+                if old["sha256"] == nf.sha256:
+                    continue
+                removed_docs.append(old)
+                for key, count in old["edge_lines"].items():
+                    if edge.get(key) is not None:
+                        edge[key][0] -= count
+                        edge[key][1] -= 1
+                for key, value in edge.items():
+                    if value is not None and value[1] <= 0:
+                        edge[key] = None
+                writes = [(w, ids) for w, ids in writes if w.path != nf.path]
+            for key, count in nf.edge_lines.items():
+                value = edge.get(key)
+                edge[key] = [count, 1] if value is None else [value[0] + count, value[1] + 1]
+            current[nf.path] = {"sha256": nf.sha256, "edge_lines": nf.edge_lines, "pending": True}
+            writes.append((nf, []))
+        if not writes:
+            return
+        # Replaced versions that were written in this same run never reached Redis.
+        removed_docs = [e for e in removed_docs if "pending" not in e]
+
+        n_sents = sum(int(d.spans.shape[0]) for nf, _ in writes for d in nf.documents)
+        n_docs = sum(len(nf.documents) for nf, _ in writes)
+        pipe = client.pipeline(transaction=False)
+        pipe.hincrby(self._meta_key, "next_sid", n_sents)
+        pipe.hincrby(self._meta_key, "next_doc", n_docs)
+        pipe.hincrby(self._meta_key, "next_file", len(writes))
+        sid_end, doc_end, file_end = pipe.execute()
+        if sid_end >= 2**32:
+            raise BackendError("the index is full (2^32 sentence ids)", path=self.location)
+        next_sid, next_doc, next_file = sid_end - n_sents, doc_end - n_docs, file_end - len(writes)
+
+        # 1. Bulk data, unreachable until the commit: documents and bucket entries.
+        entries_keys: list[np.ndarray] = []
+        entries_ids: list[np.ndarray] = []
+        members: dict[bytes, int] = {}
+        records: dict[str, str] = {}
+        pipe = client.pipeline(transaction=False)
+        queued = 0
+        for nf, doc_ids in writes:
+            for doc in nf.documents:
+                n = int(doc.spans.shape[0])
+                doc_id = next_doc
+                next_doc += 1
+                doc_ids.append(doc_id)
+                pipe.hset(self._doc_key(doc_id), mapping={
+                    "file": nf.path, "ordinal": doc.ordinal, "title": doc.title,
+                    "start": doc.start, "end": doc.end, "sent_base": next_sid, "sent_count": n,
+                    "spans": doc.spans.astype("<i4").tobytes(), "text": doc.text,
+                })
+                queued += 1
+                if n:
+                    members[f"{doc_id}:{n}".encode()] = next_sid
+                    entries_keys.append(doc.keys)
+                    entries_ids.append(np.arange(next_sid, next_sid + n, dtype=np.uint32))
+                next_sid += n
+                if queued >= PIPELINE_COMMANDS // 10:  # documents are large: smaller batches
+                    pipe.execute()
+                    queued = 0
+                    self._keep_lock(lock, state)
+            records[nf.path] = json.dumps({
+                "id": next_file, "sha256": nf.sha256, "chars": nf.chars, "encoding": nf.encoding,
+                "declared_count": nf.declared_count, "warnings": list(nf.warnings),
+                "set_aside": list(nf.set_aside), "edge_lines": dict(sorted(nf.edge_lines.items())),
+                "docs": doc_ids, "doc_sentences": [int(d.spans.shape[0]) for d in nf.documents],
+                "sentences": sum(int(d.spans.shape[0]) for d in nf.documents),
+                "doc_chars": sum(d.end - d.start for d in nf.documents),
+            }, ensure_ascii=False)
+            next_file += 1
+        pipe.execute()
+        if entries_keys:
+            self._append_entries(np.concatenate(entries_keys), np.concatenate(entries_ids), lock, state)
+
+        # 2. Publish in one transaction, provided we still hold the lock.
+        token = lock.local.token
+        with client.pipeline(transaction=True) as tx:
+            tx.watch(self._lock_key)
+            if tx.get(self._lock_key) != token:
+                raise IndexBusyError(
+                    "lost the write lock (this run took longer than its lease); nothing was committed",
+                    path=self.location,
+                )
+            tx.multi()
+            tx.hset(self._files_key, mapping=records)
+            old_members = [f"{d}:{len_}".encode() for e in removed_docs for d, len_ in self._members_of(e)]
+            if old_members:
+                tx.zrem(self._sents_key, *old_members)
+            if members:
+                tx.zadd(self._sents_key, members)
+            gone = [k for k, v in edge.items() if v is None]
+            kept = {k: f"{v[0]} {v[1]}" for k, v in edge.items() if v is not None}
+            if gone:
+                tx.hdel(self._edge_key, *gone)
+            if kept:
+                tx.hset(self._edge_key, mapping=kept)
+            dead = sum(e["sentences"] for e in removed_docs) + (sid_end - n_sents - committed_before)
+            tx.hincrby(self._meta_key, "dead", dead)
+            tx.hincrby(self._meta_key, "documents", n_docs - sum(len(e["docs"]) for e in removed_docs))
+            tx.hincrby(self._meta_key, "sentences", n_sents - sum(e["sentences"] for e in removed_docs))
+            tx.hincrby(self._meta_key, "chars", sum(
+                d.end - d.start for nf, _ in writes for d in nf.documents
+            ) - sum(e["doc_chars"] for e in removed_docs))
+            tx.hset(self._meta_key, "committed_sid", sid_end)
+            try:
+                tx.execute()
+            except redis.WatchError:
+                raise IndexBusyError(
+                    "lost the write lock while committing; nothing was committed", path=self.location
+                ) from None
+        # 3. The replaced versions' documents are unreachable now; free them.
+        old_ids = [d for e in removed_docs for d in e["docs"]]
+        for lo in range(0, len(old_ids), PIPELINE_COMMANDS):
+            client.delete(*[self._doc_key(d) for d in old_ids[lo : lo + PIPELINE_COMMANDS]])
+
+    def _members_of(self, entry: dict) -> list[tuple[int, int]]:
+        """(doc id, sentence count) of a stored file's documents that have sentences."""
+        return [(d, n) for d, n in zip(entry["docs"], entry["doc_sentences"]) if n]
+
+    def _append_entries(self, keys: np.ndarray, ids: np.ndarray, lock, state: dict) -> None:
+        """Append (band, key) -> id records to their buckets: one script call per group."""
+        n, bands = keys.shape
+        flat = np.ascontiguousarray(keys, dtype=np.int64).reshape(-1)
+        band_of = np.tile(np.arange(bands, dtype=np.int64), n)
+        sid_of = np.repeat(ids.astype(np.uint32), bands)
+        queued: list = []
+        for call in self._records(flat, band_of, sid_of):
+            queued.append(call)
+            if len(queued) >= 64:
+                self._run_script(_APPEND_LUA, queued)
+                queued = []
+                self._keep_lock(lock, state)
+        self._run_script(_APPEND_LUA, queued)
+
+    # -- vacuum ------------------------------------------------------------------------
+    def _maybe_vacuum(self, lock) -> None:
+        dead, live = (int(x or 0) for x in self._client.hmget(self._meta_key, ["dead", "sentences"]))
+        if dead > self.vacuum_min_dead and dead > self.vacuum_dead_share * live:
+            self._vacuum(lock, dead)
+
+    def _vacuum(self, lock, dead: int) -> None:
+        """Drop sentence ids no live document owns (replaced files, runs killed half-way).
+
+        Runs under the write lock; readers are unaffected, as they ignore such ids anyway.
+        """
+        state = {"renewed": time.monotonic()}
+        live = self._client.zrange(self._sents_key, 0, -1, withscores=True)
+        bases = np.array(
+            sorted((int(score), int(member.split(b":")[1])) for member, score in live),
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        step = PIPELINE_COMMANDS
+        for lo in range(0, 1 << self._bucket_bits, step):
+            names = [self._bucket_key(b) for b in range(lo, min(lo + step, 1 << self._bucket_bits))]
+            pipe = self._client.pipeline(transaction=False)
+            for name in names:
+                pipe.hgetall(name)
+            contents = pipe.execute()
+            pipe = self._client.pipeline(transaction=False)
+            for name, fields in zip(names, contents):
+                drop, keep = [], {}
+                for field, value in fields.items():
+                    cids = np.frombuffer(value, dtype="<u4")
+                    alive = _alive(cids, bases)
+                    if not alive.all():
+                        if alive.any():
+                            keep[field] = cids[alive].tobytes()
+                        else:
+                            drop.append(field)
+                if drop:
+                    pipe.hdel(name, *drop)
+                if keep:
+                    pipe.hset(name, mapping=keep)
+            pipe.execute()
+            self._keep_lock(lock, state)
+        self._client.hincrby(self._meta_key, "dead", -dead)

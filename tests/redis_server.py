@@ -1,0 +1,95 @@
+"""A private redis-server for the test session: free loopback port, no persistence, own dir."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+START_TIMEOUT_S = 10.0
+
+
+def missing_reason() -> str | None:
+    """Why Redis tests cannot run here, or None when they can."""
+    if shutil.which("redis-server") is None:
+        return "redis-server is not installed (Debian: apt-get install redis-server)"
+    return None
+
+
+def in_ci() -> bool:
+    return bool(os.environ.get("CI"))
+
+
+def require_redis() -> None:
+    """Skip the calling test without redis-server; in CI (``$CI`` set) fail instead."""
+    import pytest
+
+    reason = missing_reason()
+    if reason:
+        if in_ci():
+            pytest.fail(f"{reason}; CI is set, so the Redis backend tests must run")
+        pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """One redis-server process; `url` points at database 0."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.port)
+
+    def start(self) -> "RedisServer":
+        last_error = ""
+        for _ in range(3):  # the free port can be taken between our probe and the server's bind
+            self.port = free_port()
+            log = open(self.workdir / "redis.log", "ab")
+            self.process = subprocess.Popen(
+                [
+                    shutil.which("redis-server") or "redis-server",
+                    "--port", str(self.port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
+                ],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+            log.close()
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while time.monotonic() < deadline and self.process.poll() is None:
+                try:
+                    with self.client() as c:
+                        if c.ping():
+                            return self
+                except redis.ConnectionError as exc:
+                    last_error = str(exc)
+                    time.sleep(0.05)
+            self.stop()
+        log_text = (self.workdir / "redis.log").read_text(errors="replace")[-500:]
+        raise RuntimeError(f"redis-server did not start ({last_error}): {log_text}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
