@@ -172,12 +172,13 @@ tr.src-row:hover td { background: var(--bgsoft); }
 .swatch { display: inline-block; width: 14px; height: 14px; border-radius: 3px; vertical-align: -2px;
   background: var(--bg); border: 2px solid var(--fg); margin-right: 6px; }
 .layout { display: grid; grid-template-columns: minmax(0, 1.15fr) minmax(0, 1fr); gap: 22px; align-items: start; }
-.draft-text { white-space: pre-wrap; word-break: break-word; line-break: strict; font-size: 16px; line-height: 2;
+.draft-text { font-family: inherit; white-space: pre-wrap; word-break: break-word; line-break: strict; font-size: 16px; line-height: 2;
   background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin: 0; }
 mark.p { background: var(--bg); color: inherit; border-bottom: 2px solid var(--fg); padding: 1px 0; cursor: pointer;
   border-radius: 2px; -webkit-box-decoration-break: clone; box-decoration-break: clone; }
-mark.p:hover, mark.p:focus, mark.p.active { outline: 2px solid var(--fg); outline-offset: 0; background: var(--bg); }
-mark.p:focus-visible { outline-width: 3px; }
+mark.p:hover, mark.p.active { background: color-mix(in srgb, var(--fg) 30%, var(--bg)); border-bottom-width: 3px; }
+mark.p:focus { outline: none; }
+mark.p:focus-visible { outline: 2px solid var(--fg); }
 .boiler { color: #8b939c; background: #f1f3f5; text-decoration: underline dotted #adb5bd; text-underline-offset: 4px;
   cursor: help; }
 mark.boiler { padding: 1px 0; }
@@ -220,7 +221,7 @@ details.pair > summary { cursor: pointer; color: #1c64c8; font-size: 13px; }
   .layout { display: block; }
   .side, .noprint { display: none !important; }
   .draft-text { border: none; padding: 0; font-size: 11pt; line-height: 1.9; }
-  mark.p.active, mark.p:hover { outline: none; }
+  mark.p.active, mark.p:hover { background: var(--bg); border-bottom-width: 2px; }
   .cols { grid-template-columns: 1fr 1fr; }
   .col .txt { font-size: 10pt; }
   a { color: inherit; }
@@ -253,7 +254,7 @@ _CHECK_JS = """
     section.querySelectorAll("mark[data-p]").forEach(function (m) {
       if (m.getAttribute("data-p") === key) { m.classList.add("active"); first = first || m; }
     });
-    if (scroll && first) first.scrollIntoView({block: "center"});
+    if (scroll && first) first.scrollIntoView({block: "nearest"});
     return true;
   }
   function target(e) { return e.target.closest ? e.target.closest("mark[data-p], tr[data-p]") : null; }
@@ -344,7 +345,9 @@ def _draft_html(result: CheckResult, key: str, colour_of: dict[str, int]) -> str
         pid = f"{key}-p{owner + 1}"
         first = owner not in seen
         seen.add(owner)
-        anchor = f' id="{pid}"' if first else ""
+        # Not the bare passage id: the address #d1-p2 is read by our script, and an element
+        # with that id would make the browser jump there before the script could show it.
+        anchor = f' id="m-{pid}"' if first else ""
         if p.kind == "copy" and p.source is not None:
             tip = f"{p.source.title} · {p.source.doc} · 一致 {_pct(p.score)}"
             parts.append(
@@ -445,7 +448,7 @@ def _draft_section(result: CheckResult, key: str, heading: str) -> str:
         f'<p class="sub">{_esc(result.file)}</p>{stats}{sources}'
         '<h3>全文 <span class="en">the draft: copied text coloured by source, stock phrases greyed</span></h3>'
         f'<div class="layout"><div>{_draft_html(result, key, colour_of)}</div>'
-        '<aside class="side noprint"><div class="side-slot">'
+        f'<aside class="side noprint">{_LEGEND}<div class="side-slot">'
         '<div class="hint">将鼠标移到或点击高亮段落，在此对照来源原文。<br>'
         '<span class="en">Hover over or click a highlighted passage to see its source here, '
         "with the differences marked.</span></div></div></aside></div>"
@@ -564,6 +567,7 @@ def _heatmap_svg(result: PairsResult, order: list[int], file_colour: dict[str, s
     pos = {d.doc: i for i, d in enumerate(result.documents)}
     slot = {result.documents[i].doc: k for k, i in enumerate(order)}
     docs = result.documents
+    involved = {d for p in result.pairs for d in (p.a.doc, p.b.doc)}
     parts = [
         f'<svg class="heat" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="文档两两共享文字热力图 heatmap of shared text">',
@@ -582,8 +586,9 @@ def _heatmap_svg(result: PairsResult, order: list[int], file_colour: dict[str, s
         parts.append(f'<rect x="{label_w - 8}" y="{y + 1}" width="6" height="{cell - 2}" fill="{file_colour[d.file]}"/>')
         parts.append(f'<rect x="{x + 1}" y="{top - 8}" width="{cell - 2}" height="6" fill="{file_colour[d.file]}"/>')
         if cell >= 8:
+            weight = ' font-weight="700" fill="#212529"' if d.doc in involved else ""
             parts.append(
-                f'<text x="{label_w - 12}" y="{y + cell / 2 + font * 0.36:.1f}" font-size="{font}" text-anchor="end">'
+                f'<text x="{label_w - 12}" y="{y + cell / 2 + font * 0.36:.1f}" font-size="{font}" text-anchor="end"{weight}>'
                 f'<tspan class="mono" font-size="{font - 1}" fill="#868e96">{k + 1:>3} </tspan>'
                 f'{_esc(_short(d.title, 22))}<title>{_esc(d.doc)} · {_esc(d.title)}</title></text>'
             )

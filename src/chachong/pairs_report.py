@@ -35,8 +35,8 @@ def render_pairs(result: PairsResult, console: Console) -> None:
         return
     table = Table(title="Document pairs, most shared text first", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("document A")
-    table.add_column("document B")
+    table.add_column("document A", overflow="fold")
+    table.add_column("document B", overflow="fold")
     table.add_column("shared chars", justify="right")
     table.add_column("of A", justify="right")
     table.add_column("of B", justify="right")
