@@ -181,3 +181,21 @@ def test_render_pairs_html_with_nothing_shared(small_index):
     dom = parse(render_pairs_html(result))
     assert "No two documents share text beyond stock phrasing." in dom.text()
     assert not dom.find_all(lambda n: n.tag == "rect" and "cell" in n.classes)
+
+
+def test_pairs_agree_with_check_on_the_sample_draft(tmp_path, corpus_store):
+    """Indexed next to the corpus, the sample draft pairs with exactly the sources check names."""
+    from chachong.check import check_text
+    from chachong.indexer import bundled_corpus_dir
+
+    from .conftest import REPO
+
+    sample = REPO / "examples" / "sample_draft.txt"
+    with open_store(tmp_path / "lib.sqlite", create=True) as store:
+        index_paths(store, [bundled_corpus_dir(), sample])
+        result = find_pairs(store)
+    checked = check_text(corpus_store, sample.read_text(encoding="utf-8"))
+    with_draft = [p for p in result.pairs if "sample_draft.txt#1" in (p.a.doc, p.b.doc)]
+    assert [p.b.doc for p in with_draft] == [s.source.doc for s in checked.sources]
+    assert [round(p.share_a, 4) for p in with_draft] == [round(s.share, 4) for s in checked.sources]
+    assert [p.shared_chars for p in with_draft] == [s.chars for s in checked.sources]
