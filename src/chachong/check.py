@@ -205,7 +205,8 @@ def _extend(norm: Normalized, sents, matches: list[_Match]) -> list[_Match]:
     return [best[k] for k in sorted(best)]
 
 
-def _runs(doc, by_q: dict[int, _Match], free: set[int], sents, boiler: _Boilerplate, gap_chars: int):
+def _runs(doc, by_q: dict[int, _Match], free: set[int], sents, boiler: _Boilerplate, gap_chars: int,
+          elsewhere: set[int]):
     """Maximal runs of draft sentences matched to ``doc``, bridging short unmatched gaps."""
     runs: list[_Run] = []
     current: _Run | None = None
@@ -216,7 +217,8 @@ def _runs(doc, by_q: dict[int, _Match], free: set[int], sents, boiler: _Boilerpl
                 int(sents.ends[g] - sents.starts[g])
                 for g in range(last + 1, qi)
             )
-            between_free = all(g in free for g in range(last + 1, qi))
+            # Bridge only text that is not itself copied from another document (a mosaic).
+            between_free = all(g in free and g not in elsewhere for g in range(last + 1, qi))
             if qi - last > 1 and (gap > gap_chars or not between_free):
                 runs.append(current)
                 current = None
@@ -246,7 +248,8 @@ def _passages(text: str, norm: Normalized, sents, matches: list[_Match], boiler:
     while True:
         best: _Run | None = None
         for doc_id in sorted(by_doc, key=lambda d: docs[d].name):
-            for run in _runs(docs[doc_id], by_doc[doc_id], free, sents, boiler, options.max_gap_chars):
+            elsewhere = {q for d, qm in by_doc.items() if d != doc_id for q in qm}
+            for run in _runs(docs[doc_id], by_doc[doc_id], free, sents, boiler, options.max_gap_chars, elsewhere):
                 if best is None or run.matched > best.matched:
                     best = run
         if best is None or best.matched < options.min_passage_chars:
