@@ -111,6 +111,19 @@ def test_bad_file_named_to_index_stops_the_run_before_writing(cli, small_index, 
     assert file_digest(small_index) == before and docs_state(cli, small_index) == state
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs index() in cli.py to read the files named explicitly before open_store(create=True)",
+)
+@pytest.mark.parametrize("case", ["missing", "empty", "zip-as-txt"])
+def test_failed_first_index_run_creates_no_index_file(cli, tmp_path, case):
+    path = _make_bad(tmp_path, case)
+    index = tmp_path / "new.sqlite"
+    out = cli("index", path, "--index", index)
+    assert_one_line_error(out, str(path), BAD_INPUTS[case][2])
+    assert not index.exists()  # "as it was": there was no index, there is none
+
+
 def test_directory_given_to_check(cli, small_index):
     out = cli("check", CORPUS, "--index", small_index)
     assert_one_line_error(out, str(CORPUS), "is a directory, expected a file")
