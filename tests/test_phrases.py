@@ -118,3 +118,37 @@ def test_distributor_ads_in_a_draft_are_boilerplate_not_copies(corpus_store):
     assert on_ad[0].start == ad_start + 1 and on_ad[-1].end == len(draft) - 1  # "【" … "cwk"
     assert all(p.common_to > 0 for p in on_ad)
     assert result.copy_ratio == 0.0
+
+
+def test_phrases_cli_json_csv_and_table(cli, corpus_index_path):
+    import csv
+    import io
+    import json
+
+    out = cli("phrases", "--json", "--top", "20", "--index", corpus_index_path)
+    assert out.code == 0
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(rows) == 20
+    assert all(set(r) >= {"phrase", "docs", "count"} for r in rows)
+    assert rows[0] == {**rows[0], "phrase": "D的二十大精神", "docs": 22, "count": 48}
+    assert "D的二十大精神" in out.stdout  # Chinese readable, not \\u escapes
+    csv_rows = list(csv.reader(io.StringIO(cli("phrases", "--csv", "--top", "3", "--index", corpus_index_path).stdout)))
+    assert csv_rows[0][:3] == ["phrase", "docs", "count"] and len(csv_rows) == 4
+    strict = [json.loads(x) for x in cli("phrases", "--json", "--min-docs", "15", "--index", corpus_index_path).stdout.splitlines()]
+    assert strict and all(r["docs"] >= 15 for r in strict)
+    table = cli("phrases", "--top", "5", "--index", corpus_index_path)
+    assert "以新时代中国特色社会主义思想" in table.stdout.replace("\n", "").replace("│", "").replace(" ", "")
+    assert cli("phrases", "--top", "0", "--index", corpus_index_path).code == 2
+    assert cli("phrases", "--min-docs", "1", "--index", corpus_index_path).code == 2
+
+
+def test_check_common_docs_option(cli, corpus_index_path, tmp_path):
+    import json
+
+    draft = tmp_path / "original.txt"
+    draft.write_text(ORIGINAL_IN_THE_GENRE, encoding="utf-8")
+    default = json.loads(cli("check", draft, "--json", "--index", corpus_index_path).stdout)
+    strict = json.loads(cli("check", draft, "--json", "--common-docs", "30", "--index", corpus_index_path).stdout)
+    assert default["copy_ratio"] <= 0.01 and default["boilerplate_ratio"] > 0.2
+    assert strict["boilerplate_ratio"] < default["boilerplate_ratio"]
+    assert cli("check", draft, "--common-docs", "1", "--index", corpus_index_path).code == 2

@@ -66,11 +66,15 @@ def index(
     from .report import console_for, json_line, progress_bar, render_index_report
     from .storage import open_store
 
+    from .phrases import phrase_table
+
     location = _location(index)
     store = open_store(location, create=True)
     try:
         with progress_bar("indexing") as update:
             report = index_paths(store, paths, on_progress=update)
+        if report.documents:
+            phrase_table(store)  # computed once here, so the next check need not
     finally:
         store.close()
     if json_out:
@@ -117,14 +121,22 @@ def check(
     ] = None,
     text: Annotated[bool, typer.Option("--text/--no-text", help="Show the draft with highlights.")] = True,
     html: HtmlOption = None,
+    common_docs: Annotated[
+        Optional[int],
+        typer.Option("--common-docs", metavar="N", help="A phrase in at least N indexed documents is "
+                     "boilerplate (套话), not copying. Default: √documents/2, at least 3."),
+    ] = None,
 ) -> int:
     """Check drafts for passages copied from indexed documents."""
-    from .check import check_text
+    from .check import CheckOptions, check_text
     from .reading import read_text
     from .report import console_for, json_line, render_check
 
     if fail_over is not None and not 0.0 <= fail_over <= 1.0:
         raise UsageError(f"--fail-over takes a ratio between 0 and 1, got {fail_over}")
+    if common_docs is not None and common_docs < 2:
+        raise UsageError(f"--common-docs takes a number of documents of at least 2, got {common_docs}")
+    options = CheckOptions(common_docs=common_docs)
     if html is not None:
         _check_writable(html)
     sources = [read_text(p) for p in drafts]  # all inputs are validated before any work
@@ -134,7 +146,7 @@ def check(
     try:
         console = console_for(sys.stdout)
         for src in sources:
-            result = check_text(store, src.text, file=str(src.path))
+            result = check_text(store, src.text, file=str(src.path), options=options)
             results.append(result)
             over |= fail_over is not None and result.copy_ratio > fail_over
             if json_out:
@@ -148,6 +160,41 @@ def check(
 
         _write_html(html, render_check_html(results))
     return 1 if over else 0
+
+
+@app.command()
+def phrases(
+    index: IndexOption = None,
+    json_out: JsonOption = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    top: Annotated[int, typer.Option("--top", metavar="N", help="How many phrases to show.")] = 50,
+    min_docs: Annotated[
+        Optional[int],
+        typer.Option("--min-docs", metavar="N", help="Only phrases in at least N documents. "
+                     "Default: √documents/2, at least 3 (what check calls common)."),
+    ] = None,
+) -> int:
+    """List the most common stock phrases (套话) across the indexed documents."""
+    from .phrases import phrase_table
+    from .report import console_for, json_line, phrases_csv, render_phrases
+
+    if top < 1:
+        raise UsageError(f"--top takes a positive number, got {top}")
+    if min_docs is not None and min_docs < 2:
+        raise UsageError(f"--min-docs takes a number of documents of at least 2, got {min_docs}")
+    store = _open_for_reading(index)
+    try:
+        table = phrase_table(store, min_docs=min_docs)
+    finally:
+        store.close()
+    if json_out:
+        for p in table.phrases[:top]:
+            print(json_line(p.to_json()))
+    elif csv_out:
+        sys.stdout.write(phrases_csv(table, top=top))
+    else:
+        render_phrases(table, console_for(sys.stdout), top=top)
+    return 0
 
 
 @app.command()

@@ -184,10 +184,10 @@ def render_phrases(table, console: Console, *, top: int) -> None:
     )
     t = Table(title=title, title_justify="left")
     t.add_column("#", justify="right")
-    t.add_column("phrase")
+    t.add_column("phrase", overflow="fold", ratio=3)  # the phrase is shown whole, folded if needed
     t.add_column("docs", justify="right")
     t.add_column("count", justify="right")
-    t.add_column("example")
+    t.add_column("example", ratio=2, overflow="fold")
     for i, p in enumerate(shown, 1):
         example = p.examples[0] if p.examples else None
         t.add_row(str(i), p.phrase, str(p.docs), str(p.count),
