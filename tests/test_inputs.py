@@ -341,3 +341,38 @@ def test_normalized_spans_lie_inside_the_text_and_map_back(text):
         assert 0 <= lo < hi <= len(text)
         # what check relies on: the original slice of a sentence normalizes to that sentence
         assert normalize(text[lo:hi]).text == norm.text[a:b]
+
+
+@pytest.fixture(scope="module")
+def sqlite_corpus(corpus_index_path):
+    from chachong.storage import open_store
+
+    store = open_store(corpus_index_path)
+    yield store
+    store.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(MIXED, min_size=3, max_size=3), st.permutations([0, 1, 2]))
+def test_check_spans_of_noisy_drafts_lie_inside_and_map_back(sqlite_corpus, noise, order):
+    """Corpus lines between arbitrary Unicode: every reported span indexes the draft, the
+    passage text is that slice, source spans index the source document, and each
+    planted line is still found with its source."""
+    from chachong.check import check_text
+
+    lines = [planted_lines()[i] for i in order]
+    text, where = join_parts([noise[0], lines[0], noise[1], lines[1], noise[2], lines[2]])
+    result = check_text(sqlite_corpus, text, file="noisy.txt")
+    assert result.chars == len(text) and 0.0 <= result.copy_ratio <= 1.0
+    docs = {d.name: d for d in sqlite_corpus.documents()}
+    for p in result.passages:
+        assert 0 <= p.start < p.end <= len(text) and p.text == text[p.start : p.end]
+        if p.source is not None:
+            doc = docs[p.source.doc]
+            assert doc.start <= p.source.start < p.source.end <= doc.end
+            assert p.source_text == doc.text[p.source.start - doc.start : p.source.end - doc.start]
+    for start, end, planted in where:
+        assert any(
+            p.kind == "copy" and p.source.doc == planted.doc and p.start < end and start < p.end
+            for p in result.passages
+        ), (planted.doc, [(p.kind, p.source and p.source.doc, p.start, p.end) for p in result.passages])
