@@ -8,13 +8,14 @@ that offers ``get_derived``/``put_derived`` (Redis) keeps it there.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
 
 def load_derived(store, name: str, generation: str) -> bytes | None:
     if hasattr(store, "get_derived"):
         return store.get_derived(name, generation)
     try:
-        with sqlite3.connect(store.location, timeout=30) as db:
+        with closing(sqlite3.connect(store.location, timeout=30)) as db:
             row = db.execute(
                 "SELECT value FROM derived WHERE name = ? AND generation = ?", (name, generation)
             ).fetchone()
@@ -28,7 +29,9 @@ def save_derived(store, name: str, generation: str, value: bytes) -> None:
         store.put_derived(name, generation, value)
         return
     try:
-        with sqlite3.connect(store.location, timeout=30) as db:
+        # closing(): a connection's own context manager only commits, and a connection left
+        # open keeps the WAL file alive after the index is closed.
+        with closing(sqlite3.connect(store.location, timeout=30)) as db, db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS derived"
                 " (name TEXT PRIMARY KEY, generation TEXT NOT NULL, value BLOB NOT NULL)"

@@ -93,7 +93,10 @@ def phrase_table(store, *, min_docs: int | None = None) -> PhraseTable:
     if cached is not None:
         return _table_from_json(cached)
     table = compute_phrases(store.documents(), min_docs=min_docs)
-    save_derived(store, name, generation, json.dumps(_table_to_json(table), ensure_ascii=False).encode())
+    # Another process may have changed the index while we read it: cache only a table that
+    # is known to belong to one generation.
+    if index_generation(store) == generation:
+        save_derived(store, name, generation, json.dumps(_table_to_json(table), ensure_ascii=False).encode())
     return table
 
 
