@@ -109,11 +109,11 @@ def docs_state(cli, index: Path) -> list[dict]:
 
 def assert_one_line_error(out, path_fragment: str, problem: str) -> None:
     """Exit 2, exactly one stderr line `chachong: error: ...FILE: problem`, no traceback."""
-    assert out.code == 2, (out.code, out.stdout, out.stderr)
+    assert out.code == 2, (out.code, out.stdout[:300], out.stderr[:300])
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr
     assert lines[0].startswith("chachong: error: "), lines[0]
     assert path_fragment in lines[0], lines[0]
     assert problem in lines[0], lines[0]
     assert "Traceback" not in out.stderr
-    assert out.stdout == ""
+    assert out.stdout == "", out.stdout[:300]
