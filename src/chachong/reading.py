@@ -29,13 +29,15 @@ DOCX_SUFFIXES = frozenset({".docx"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | DOCX_SUFFIXES
 
 # Largest file we read. Every stage holds a few numpy arrays per character, so memory is
-# about 50 bytes per input byte (measured: 5 MB one-line file, index 1.2 s / 240 MB);
+# about 40 bytes per input byte (measured, one-line files: 5 MB index 1.2 s / 240 MB,
+# 8 MiB index 1.7 s / 370 MB);
 # 8 MiB (~2.8 million Chinese characters, thousands of pages) stays well inside a small
 # machine, and a bigger file is refused up front (from its size, before reading it)
 # instead of exhausting memory half-way through a run.
 MAX_FILE_BYTES = 8 * 1024 * 1024
 # Largest draft `check` should accept: matching grows faster than linearly with the draft
-# (measured: 1 MiB one-line draft 7.5 s, an 8 MiB one not done in 300 s), and real drafts
+# (measured against the bundled corpus, one-line drafts: 1 MiB 7.5 s / 120 MB, 2 MiB 22 s /
+# 140 MB, 8 MiB not done in 300 s), and real drafts
 # are a few hundred KB at most. For the CLI: ``read_text(path, max_bytes=MAX_DRAFT_BYTES)``.
 MAX_DRAFT_BYTES = 1024 * 1024
 # A .docx is a zip: refuse archives that unpack to more than this (a zip bomb, or a
