@@ -259,10 +259,17 @@ def test_damaged_index_is_refused_and_left_alone(cli, small_index, how, command)
     reason="needs reads of damaged values turned into IndexFileError (_guarded read methods) in storage.py",
 )
 @pytest.mark.parametrize("command", ["docs", "check"])
-def test_damaged_text_value_is_refused(cli, small_index, command):
-    """Damage PRAGMA quick_check cannot see (bytes inside a stored text) surfaces on read."""
+def test_damaged_text_value_is_refused(cli, small_index, tmp_path, command):
+    """Damage PRAGMA quick_check cannot see (bytes inside a stored text) surfaces when the
+    damaged document is read: by `docs`, or by a check of a draft copied from it."""
     _damage(small_index, "text-value-overwritten")
-    _assert_refused_unchanged(cli, small_index, command)
+    draft = tmp_path / "copy.txt"
+    shutil.copy(SMALL_FILE, draft)
+    before = file_digest(small_index)
+    args = ("docs",) if command == "docs" else ("check", draft, "--json")
+    out = cli(*args, "--index", small_index)
+    assert_one_line_error(out, str(small_index), "index file is corrupt")
+    assert file_digest(small_index) == before
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
