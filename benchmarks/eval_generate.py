@@ -20,7 +20,9 @@ name. Spans are trimmed to content characters at both ends (no punctuation or wh
 at the edges), the convention check's README states for its own spans, so a detection is
 neither rewarded nor punished for a trailing 。.
 
-Source passages are sentences of one paragraph of one document. A passage most of whose
+Source passages are sentences of one paragraph of one document; a verbatim, masks or light
+passage sometimes starts or ends at a clause inside its edge sentence (drafters copy parts
+of sentences too; the draft then closes it with 。). A passage most of whose
 characters also occur (in runs of 13+) in another document is not used: which document it
 was "taken from" would be a coin toss, and a right answer could be scored wrong.
 """
@@ -210,8 +212,8 @@ class _Source:
                 continue
             first = rng.randrange(len(para) - n + 1)
             sents = para[first : first + n]
-            if (doc.name, sents[0].start) in exclude:
-                continue
+            if any(name == doc.name and lo < sents[-1].end and sents[0].start < hi for name, lo, hi in exclude):
+                continue  # overlaps a passage already used in this draft: ambiguous ground truth
             lengths = [len(content_chars(s.text)[0]) for s in sents]
             if min(lengths) < min_sentence or not chars[0] <= sum(lengths) <= chars[1]:
                 continue
@@ -237,6 +239,29 @@ class _Piece:
     original: bool = False
 
 
+CUT_EDGE = 0.3  # chance that a passage starts (or ends) at a clause inside its first (last) sentence
+_CLAUSE_END = re.compile("[，,：:]")
+
+
+def _cut_edges(sents: list[_Sentence], rng: random.Random) -> list[_Sentence]:
+    """Drafters copy parts of sentences too: sometimes drop the leading clauses of the first
+    sentence or the trailing clauses of the last one (the cut passage then ends with 。)."""
+    sents = list(sents)
+    first = sents[0]
+    cuts = [m.end() for m in _CLAUSE_END.finditer(first.text)
+            if len(content_chars(first.text[m.end():])[0]) >= 12]
+    if cuts and rng.random() < CUT_EDGE:
+        c = rng.choice(cuts)
+        sents[0] = _Sentence(first.text[c:], first.start + c, first.end)
+    last = sents[-1]
+    cuts = [m.start() for m in _CLAUSE_END.finditer(last.text)
+            if len(content_chars(last.text[: m.start()])[0]) >= 12]
+    if cuts and rng.random() < CUT_EDGE:
+        c = rng.choice(cuts)
+        sents[-1] = _Sentence(last.text[:c] + "。", last.start, last.start + c)
+    return sents
+
+
 def _unit(src: _Source, kind: str, rng: random.Random, used: set) -> _Piece:
     if kind == "mosaic":
         first, sents_a = src.run(rng, sentences=(2, 3), chars=(30, 260), min_sentence=15, exclude=used)
@@ -244,7 +269,8 @@ def _unit(src: _Source, kind: str, rng: random.Random, used: set) -> _Piece:
             second, sents_b = src.run(rng, sentences=(2, 2), chars=(30, 200), min_sentence=15, exclude=used)
             if second.name != first.name:
                 break
-        used.update({(first.name, sents_a[0].start), (second.name, sents_b[0].start)})
+        used.update({(first.name, sents_a[0].start, sents_a[-1].end),
+                     (second.name, sents_b[0].start, sents_b[-1].end)})
         order = []
         for i in range(max(len(sents_a), len(sents_b))):
             order += [(first, s) for s in sents_a[i : i + 1]] + [(second, s) for s in sents_b[i : i + 1]]
@@ -265,6 +291,8 @@ def _unit(src: _Source, kind: str, rng: random.Random, used: set) -> _Piece:
     else:
         doc, sents = src.run(rng, sentences=(2, 5), chars=(60, 320), exclude=used,
                              prefer_masks=kind == "masks")
+        used.add((doc.name, sents[0].start, sents[-1].end))
+        sents = _cut_edges(sents, rng)
         original = "".join(s.text for s in sents)
         lo, hi = sents[0].start, sents[-1].end
         if kind == "masks":
@@ -273,7 +301,7 @@ def _unit(src: _Source, kind: str, rng: random.Random, used: set) -> _Piece:
             text = obfuscate_light(original, rng)
         else:
             text = original
-    used.add((doc.name, sents[0].start))
+    used.add((doc.name, sents[0].start, sents[-1].end))
     return _Piece(text, [(0, len(text), doc, lo, hi, kind)])
 
 
