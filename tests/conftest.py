@@ -9,7 +9,7 @@ import pytest
 from chachong.indexer import bundled_corpus_dir, index_paths
 from chachong.storage import open_store
 
-from .redis_server import RedisServer, require_redis
+from .redis_server import RedisClusterServers, RedisServer, require_redis
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -47,13 +47,23 @@ def redis_server(tmp_path_factory):
     server.stop()
 
 
-def fresh_redis_url(server: RedisServer, *, bucket_bits: int = 10) -> str:
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """A three-node Redis Cluster of the session's own (same skip/fail rule as redis_server)."""
+    require_redis()
+    cluster = RedisClusterServers(tmp_path_factory.mktemp("redis-cluster")).start()
+    yield cluster
+    cluster.stop()
+
+
+def fresh_redis_url(server: RedisServer | RedisClusterServers, *, bucket_bits: int = 10) -> str:
     """A new, empty index on the session's server (its own key prefix).
 
     Fewer buckets than the default keeps the tests quick; the session's corpus index
     uses the default layout, so both are exercised.
     """
-    return f"{server.url}?prefix=t{next(_redis_prefixes)}&bucket_bits={bucket_bits}"
+    sep = "&" if "?" in server.url else "?"
+    return f"{server.url}{sep}prefix=t{next(_redis_prefixes)}&bucket_bits={bucket_bits}"
 
 
 @pytest.fixture(scope="session")

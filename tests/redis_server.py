@@ -45,10 +45,12 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process; `url` points at database 0."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, cluster: bool = False) -> None:
         self.workdir = workdir
+        self.cluster = cluster
         self.process: subprocess.Popen | None = None
         self.port = 0
+        self.bus_port = 0
 
     @property
     def url(self) -> str:
@@ -61,12 +63,16 @@ class RedisServer:
         last_error = ""
         for _ in range(3):  # the free port can be taken between our probe and the server's bind
             self.port = free_port()
+            self.bus_port = free_port()  # the cluster bus; port + 10000 may not exist
             log = open(self.workdir / "redis.log", "ab")
             self.process = subprocess.Popen(
                 [
                     shutil.which("redis-server") or "redis-server",
                     "--port", str(self.port), "--bind", "127.0.0.1",
                     "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
+                    *(["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{self.port}.conf",
+                       "--cluster-node-timeout", "1000", "--cluster-port", str(self.bus_port)]
+                      if self.cluster else []),
                 ],
                 stdout=log, stderr=subprocess.STDOUT,
             )
@@ -93,3 +99,43 @@ class RedisServer:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+
+class RedisClusterServers:
+    """A small Redis Cluster (three primaries, no replicas), set up without redis-cli."""
+
+    def __init__(self, workdir: Path, nodes: int = 3) -> None:
+        self.nodes = [RedisServer(workdir, cluster=True) for _ in range(nodes)]
+
+    @property
+    def url(self) -> str:
+        return f"{self.nodes[0].url}?cluster=1"
+
+    def start(self) -> "RedisClusterServers":
+        for node in self.nodes:
+            node.start()
+        per = 16384 // len(self.nodes)
+        for i, node in enumerate(self.nodes):
+            last = 16383 if i == len(self.nodes) - 1 else (i + 1) * per - 1
+            with node.client() as c:
+                c.execute_command("CLUSTER ADDSLOTSRANGE", i * per, last)
+        with self.nodes[0].client() as c:
+            for node in self.nodes[1:]:
+                c.execute_command("CLUSTER MEET", "127.0.0.1", node.port, node.bus_port)
+        # A node serves once it has seen every slot covered (>= 2 s after its start).
+        deadline = time.monotonic() + 3 * START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            infos = []
+            for node in self.nodes:
+                with node.client() as c:
+                    infos.append(c.execute_command("CLUSTER INFO"))
+            if all(str(i.get("cluster_state")) == "ok"
+                   and int(i.get("cluster_known_nodes", 0)) == len(self.nodes) for i in infos):
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the Redis Cluster did not come up")
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()

@@ -335,6 +335,28 @@ def test_a_writer_that_lost_its_lock_commits_nothing(redis_server, monkeypatch):
         assert _snapshot(store) == before
 
 
+def test_redis_cluster_holds_the_same_index(redis_cluster, tmp_path, corpus_copy, monkeypatch):
+    """Commit transactions stay in one slot, bulk keys spread over every node."""
+    url = fresh_redis_url(redis_cluster)
+    files = sorted(corpus_copy.glob("*.txt"))
+    monkeypatch.setattr(RedisStore, "vacuum_min_dead", 0)
+    with open_store(url, create=True) as store, open_store(tmp_path / "c.sqlite", create=True) as sqlite:
+        for s in (store, sqlite):
+            index_paths(s, [corpus_copy])
+        text = files[2].read_text(encoding="utf-8")
+        files[2].write_text(text.replace("。", "。\n", 5), encoding="utf-8")
+        for s in (store, sqlite):  # a replacement: commit, old documents freed, vacuum
+            index_paths(s, [files[2]])
+        assert _snapshot(store)[:3] == _snapshot(sqlite)[:3]
+        draft, _ = _draft()
+        assert check_text(store, draft).to_json() == check_text(sqlite, draft).to_json()
+        probe = _probe_keys(sqlite, names=(files[2].name,))
+        assert _live_candidates(store, probe) != []
+    for node in redis_cluster.nodes:
+        with node.client() as c:
+            assert c.dbsize() > 100  # documents and buckets on every node
+
+
 # -- Redis: opening, errors, storage format -----------------------------------------------
 def test_connection_error_is_one_line_exit_2(cli):
     url = f"redis://127.0.0.1:{free_port()}/0"

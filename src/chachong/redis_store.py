@@ -49,6 +49,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import redis
+from redis.cluster import RedisCluster
 from redis.exceptions import LockError
 
 from .errors import BackendError, IndexBusyError, IndexFileError
@@ -117,15 +118,17 @@ def redact(location: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
-def parse_location(location: str) -> tuple[str, str, int | None]:
-    """(URL for redis-py, key prefix, bucket bits asked for) from an index URL."""
+def parse_location(location: str) -> tuple[str, str, int | None, bool]:
+    """(URL for redis-py, key prefix, bucket bits asked for, cluster?) from an index URL."""
     parts = urlsplit(location)
-    prefix, bits, rest = DEFAULT_PREFIX, None, []
+    prefix, bits, cluster, rest = DEFAULT_PREFIX, None, False, []
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
         if name == "prefix":
             prefix = value
         elif name == "bucket_bits":
             bits = int(value) if value.isdigit() else -1
+        elif name == "cluster":
+            cluster = value.lower() in ("1", "yes", "true", "on")
         else:
             rest.append((name, value))
     if not _PREFIX_RE.match(prefix):
@@ -134,7 +137,7 @@ def parse_location(location: str) -> tuple[str, str, int | None]:
         )
     if bits is not None and not 8 <= bits <= 24:
         raise IndexFileError("bucket_bits= takes a number from 8 to 24", path=redact(location))
-    return urlunsplit(parts._replace(query=urlencode(rest))), prefix, bits
+    return urlunsplit(parts._replace(query=urlencode(rest))), prefix, bits, cluster
 
 
 def _problem(exc: redis.RedisError) -> str:
@@ -154,9 +157,11 @@ def _backend_errors(location: str):
         raise BackendError(_problem(exc), path=location) from None
 
 
-def _connect(url: str, location: str) -> redis.Redis:
+def _connect(url: str, location: str, cluster: bool) -> redis.Redis:
     with _backend_errors(location):
         try:
+            if cluster:  # any node's address; the client discovers the others
+                return RedisCluster.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_S)
             return redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_S)
         except ValueError as exc:  # a malformed URL
             raise BackendError(f"not a usable Redis URL ({exc})", path=location) from None
@@ -183,8 +188,9 @@ class RedisStore:
 
     def __init__(self, location: str, *, create: bool = False, params: LshParams | None = None):
         self.location = redact(str(location))
-        url, prefix, bits = parse_location(str(location))
-        self._client = _connect(url, self.location)
+        url, prefix, bits, cluster = parse_location(str(location))
+        self._client = _connect(url, self.location, cluster)
+        self._cluster = cluster
         self._meta_key = f"{{{prefix}}}:meta"
         self._files_key = f"{{{prefix}}}:files"
         self._sents_key = f"{{{prefix}}}:sents"
@@ -209,8 +215,8 @@ class RedisStore:
 
     @classmethod
     def exists(cls, location: str) -> bool:
-        url, prefix, _ = parse_location(str(location))
-        client = _connect(url, redact(str(location)))
+        url, prefix, _, cluster = parse_location(str(location))
+        client = _connect(url, redact(str(location)), cluster)
         try:
             with _backend_errors(redact(str(location))):
                 return bool(client.exists(f"{{{prefix}}}:meta"))
@@ -430,14 +436,17 @@ class RedisStore:
         return _count_pairs(q_parts, s_parts)
 
     def _run_script(self, script: str, calls: list) -> list:
-        """One pipelined round trip of script calls over (_, key names, blob) triples."""
+        """Script calls over (_, key names, blob) triples: one pipelined round trip, or on a
+        Cluster (whose redis-py pipelines refuse scripts) one call each, routed by slot."""
         for attempt in (1, 2):
             sha = self._shas.get(script) or self._client.script_load(script)
             self._shas[script] = sha
-            pipe = self._client.pipeline(transaction=False)
-            for _, names, blob in calls:
-                pipe.evalsha(sha, len(names), *names, blob)
             try:
+                if self._cluster:
+                    return [self._client.evalsha(sha, len(names), *names, blob) for _, names, blob in calls]
+                pipe = self._client.pipeline(transaction=False)
+                for _, names, blob in calls:
+                    pipe.evalsha(sha, len(names), *names, blob)
                 return pipe.execute()
             except redis.exceptions.NoScriptError:
                 if attempt == 2:
