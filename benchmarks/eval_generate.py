@@ -262,6 +262,23 @@ def _cut_edges(sents: list[_Sentence], rng: random.Random) -> list[_Sentence]:
     return sents
 
 
+_ENDS = "。！？；!?;"
+
+
+def _closed(sents: list[_Sentence]) -> list[_Sentence]:
+    """Every sentence ends with a sentence mark in the draft. A source sentence that ends its
+    line without one (…总结如下：) would otherwise run into whatever the draft puts next and
+    make one sentence of two sources, which no drafter's 。 would allow. The mark is
+    punctuation, so the trimmed ground truth does not change."""
+    out = []
+    for s in sents:
+        text = s.text.rstrip()
+        if text and text[-1] not in _ENDS:
+            text = text.rstrip("：:，,、") + "。"
+        out.append(_Sentence(text, s.start, s.end))
+    return out
+
+
 def _unit(src: _Source, kind: str, rng: random.Random, used: set) -> _Piece:
     if kind == "mosaic":
         first, sents_a = src.run(rng, sentences=(2, 3), chars=(30, 260), min_sentence=15, exclude=used)
@@ -271,6 +288,7 @@ def _unit(src: _Source, kind: str, rng: random.Random, used: set) -> _Piece:
                 break
         used.update({(first.name, sents_a[0].start, sents_a[-1].end),
                      (second.name, sents_b[0].start, sents_b[-1].end)})
+        sents_a, sents_b = _closed(sents_a), _closed(sents_b)
         order = []
         for i in range(max(len(sents_a), len(sents_b))):
             order += [(first, s) for s in sents_a[i : i + 1]] + [(second, s) for s in sents_b[i : i + 1]]
@@ -281,7 +299,7 @@ def _unit(src: _Source, kind: str, rng: random.Random, used: set) -> _Piece:
         return _Piece(text, cases)
     if kind == "reorder":
         doc, sents = src.run(rng, sentences=(4, 5), chars=(80, 360), exclude=used)
-        kept = list(sents)
+        kept = _closed(sents)
         del kept[rng.randrange(len(kept))]
         shuffled = kept[:]
         while shuffled == kept:
@@ -292,7 +310,7 @@ def _unit(src: _Source, kind: str, rng: random.Random, used: set) -> _Piece:
         doc, sents = src.run(rng, sentences=(2, 5), chars=(60, 320), exclude=used,
                              prefer_masks=kind == "masks")
         used.add((doc.name, sents[0].start, sents[-1].end))
-        sents = _cut_edges(sents, rng)
+        sents = _closed(_cut_edges(sents, rng))
         original = "".join(s.text for s in sents)
         lo, hi = sents[0].start, sents[-1].end
         if kind == "masks":

@@ -136,6 +136,8 @@ def test_ground_truth_points_at_the_copied_text(drafts):
             assert c.doc.startswith(c.file.rsplit("/", 1)[-1] + "#")
             for span in (draft, source):  # trimmed to content characters at both ends
                 assert is_content(span[0]) and is_content(span[-1])
+            # every copied sentence is closed by a mark: it never runs into the next piece
+            assert not is_content(d.text[c.end]) and (c.start == 0 or not is_content(d.text[c.start - 1]))
             if c.obfuscation in ("verbatim", "mosaic"):
                 assert draft == source
             else:
