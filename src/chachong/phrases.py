@@ -31,7 +31,7 @@ MAX_CORPUS_CHARS = 30_000_000  # larger libraries: phrases come from an even sam
 _SEPARATOR = "\x00"
 # A phrase does not start or end on a function word: "…思想为" and "的坚强领导下" read as cut off.
 _LEADING_FUNCTION_WORDS = frozenset("的和及与了并而")
-_TRAILING_FUNCTION_WORDS = frozenset("为的和及与对把在是了以将并等向从于")
+_TRAILING_FUNCTION_WORDS = frozenset("为的和及与对把在是了以将并等向从于#")  # "#": a trailing number
 
 
 def default_min_docs(n_docs: int) -> int:
@@ -127,7 +127,9 @@ def compute_phrases(documents, *, min_docs: int) -> PhraseTable:
         step = math.ceil(total / MAX_CORPUS_CHARS)
         docs = docs[::step]
         sampled = True
-    norms: list[Normalized] = [normalize(d.text) for d in docs]
+    # Title lines are labels ("2023年工作总结"), not the prose stock phrases live in: blank
+    # them out (spaces keep every offset where it was).
+    norms: list[Normalized] = [normalize(_without_title(d)) for d in docs]
     text = "".join(n.text + _SEPARATOR for n in norms)
     if not docs:
         return PhraseTable((), min_docs, 0, sampled)
@@ -149,6 +151,12 @@ def compute_phrases(documents, *, min_docs: int) -> PhraseTable:
     ]
     ranked = sorted(maximal, key=lambda p: (-p.docs, -len(p.normalized), p.normalized))
     return PhraseTable(tuple(ranked), min_docs, len(docs), sampled)
+
+
+def _without_title(doc) -> str:
+    if doc.title and doc.text.startswith(doc.title):
+        return " " * len(doc.title) + doc.text[len(doc.title):]
+    return doc.text
 
 
 def _suffix_array(codes: np.ndarray) -> np.ndarray:
