@@ -153,9 +153,6 @@ def test_fifty_megabyte_one_line_file_is_refused_up_front(cli, small_index, tmp_
     assert report["skipped"] == [{"file": str(big), "reason": problem + ": split it into smaller files"}]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs check() in cli.py to call read_text(p, max_bytes=MAX_DRAFT_BYTES)"
-)
 def test_draft_over_the_draft_limit_is_refused_but_can_be_indexed(cli, small_index, tmp_path):
     """A 2 MiB draft would take minutes to check: refused at once with a clear line.
     As a library file it is fine (index: 8 MiB one-line file in 1.7 s, 370 MB)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,7 +61,14 @@ class _Boilerplate:
 def check_text(
     store, text: str, *, file: str = "<draft>", options: CheckOptions = CheckOptions()
 ) -> CheckResult:
-    """Check one draft (already decoded) against ``store``."""
+    """Check one draft (already decoded) against ``store``, reading one state of the index
+    (an `index` run committing meanwhile is seen entirely or not at all)."""
+    snapshot = getattr(store, "snapshot", None)
+    with snapshot() if snapshot is not None else contextlib.nullcontext():
+        return _check_text(store, text, file=file, options=options)
+
+
+def _check_text(store, text: str, *, file: str, options: CheckOptions) -> CheckResult:
     params = store.params
     norm = normalize(text)
     content = norm.codes != 10
@@ -169,15 +177,37 @@ def _keep_best(best: dict[tuple[int, int], _Match], m: _Match | None) -> None:
 
 def _verify(norm: Normalized, sents, q, sid, docs) -> list[_Match]:
     aligner = _Aligner(norm, sents)
-    best: dict[tuple[int, int], _Match] = {}
+    aligned: dict[tuple[int, int], list[_Match]] = {}
     for qi, s in zip(q.tolist(), sid.tolist()):
         found = docs.get(s)
-        if found is not None:
-            _keep_best(best, aligner.match(qi, found[0], found[1]))
+        if found is not None and (m := aligner.match(qi, found[0], found[1])) is not None:
+            aligned.setdefault((m.q, m.doc.id), []).append(m)
+    # A template sentence can occur several times in one document: among near-ties, take
+    # the occurrence nearest to where the neighbouring draft sentences were found.
+    near_ties: dict[tuple[int, int], list[_Match]] = {}
+    for key, ms in aligned.items():
+        top_matched, top_similarity = max((m.matched, m.similarity) for m in ms)
+        near_ties[key] = [
+            m for m in ms if m.matched >= 0.9 * top_matched and m.similarity >= top_similarity - 0.05
+        ]
+    best: dict[tuple[int, int], _Match] = {}
+    for (qi, doc_id), ms in near_ties.items():
+        anchors = sorted(
+            v[0].local - (qq - qi)
+            for (qq, dd), v in near_ties.items()
+            if dd == doc_id and qq != qi and len(v) == 1 and abs(qq - qi) <= TIE_ANCHOR_REACH
+        )
+        if len(ms) > 1 and anchors:
+            target = anchors[len(anchors) // 2]
+            best[(qi, doc_id)] = min(ms, key=lambda m: (abs(m.local - target), -m.matched, m.local))
+        else:
+            best[(qi, doc_id)] = max(ms, key=lambda m: (m.matched, m.similarity, -m.local))
     return [best[k] for k in sorted(best)]
 
 
 EXTENSION_REACH = 2  # source sentences on each side of a match that a neighbour may come from
+TIE_ANCHOR_REACH = 3  # draft sentences on each side whose matches decide between repeated sources
+SOURCE_REACH = 4  # source sentences a passage may jump between consecutive draft sentences
 
 
 def _extend(norm: Normalized, sents, matches: list[_Match]) -> list[_Match]:
@@ -219,7 +249,10 @@ def _runs(doc, by_q: dict[int, _Match], free: set[int], sents, boiler: _Boilerpl
             )
             # Bridge only text that is not itself copied from another document (a mosaic).
             between_free = all(g in free and g not in elsewhere for g in range(last + 1, qi))
-            if qi - last > 1 and (gap > gap_chars or not between_free):
+            # Consecutive draft sentences from far-apart places in the source are two passages,
+            # or the source span would swallow everything between them.
+            far = abs(by_q[qi].local - by_q[last].local) > SOURCE_REACH
+            if far or (qi - last > 1 and (gap > gap_chars or not between_free)):
                 runs.append(current)
                 current = None
         if current is None:

@@ -139,7 +139,10 @@ def check(
     options = CheckOptions(common_docs=common_docs)
     if html is not None:
         _check_writable(html)
-    sources = [read_text(p) for p in drafts]  # all inputs are validated before any work
+    from .reading import MAX_DRAFT_BYTES
+
+    # All inputs are validated before any work; a draft is held to the smaller draft limit.
+    sources = [read_text(p, max_bytes=MAX_DRAFT_BYTES) for p in drafts]
     store = _open_for_reading(index)
     over = False
     results = []
