@@ -355,6 +355,8 @@ def test_redis_cluster_holds_the_same_index(redis_cluster, tmp_path, corpus_copy
     for node in redis_cluster.nodes:
         with node.client() as c:
             assert c.dbsize() > 100  # documents and buckets on every node
+    assert RedisStore.used_memory(url) > 0 and RedisStore.drop(url) > 300
+    assert sum(node.client().dbsize() for node in redis_cluster.nodes) == 0
 
 
 # -- Redis: opening, errors, storage format -----------------------------------------------
@@ -423,11 +425,20 @@ def test_storage_is_plain_values_never_pickle(corpus_redis_url, redis_server):
     assert client.object("encoding", key) == b"listpack"
 
 
-def test_two_prefixes_are_two_indexes(redis_server):
+def test_two_prefixes_are_two_indexes_and_drop_removes_one(redis_server):
     a, b = fresh_redis_url(redis_server), fresh_redis_url(redis_server)
+    client = redis_server.client()
     with open_store(a, create=True) as one, open_store(b, create=True) as two:
         index_paths(one, [_corpus_files()[3]])
-        assert (one.document_count(), two.document_count(), two.documents()) == (1, 0, [])
+        index_paths(two, [_corpus_files()[0]])
+        assert (one.document_count(), two.document_count()) == (1, 4)
+        keys_b = set(client.scan_iter(f"{_prefix(b)}:*")) | set(client.scan_iter("{%s}:*" % _prefix(b)))
+        memory = RedisStore.used_memory(a)
+        assert RedisStore.drop(a) > 100
+        assert RedisStore.used_memory(a) < memory
+        assert not store_exists(a) and not list(client.scan_iter(f"{_prefix(a)}:*"))
+        keys_b_after = set(client.scan_iter(f"{_prefix(b)}:*")) | set(client.scan_iter("{%s}:*" % _prefix(b)))
+        assert keys_b_after == keys_b and two.document_count() == 4
 
 
 def test_redis_tests_skip_without_redis_server_but_fail_in_ci(monkeypatch):

@@ -223,6 +223,48 @@ class RedisStore:
         finally:
             client.close()
 
+    @classmethod
+    def drop(cls, location: str) -> int:
+        """Delete the whole index at ``location`` (all its keys); returns how many keys.
+
+        For benchmarks and for retiring an index; nothing else in chachong deletes an index.
+        SCAN visits every primary of a Cluster (redis-py's RedisCluster.scan_iter).
+        """
+        url, prefix, _, cluster = parse_location(str(location))
+        where = redact(str(location))
+        client = _connect(url, where, cluster)
+        deleted = 0
+        try:
+            with _backend_errors(where):
+                for pattern in (f"{{{prefix}}}:*", f"{prefix}:*"):
+                    batch: list[bytes] = []
+                    for key in client.scan_iter(match=pattern, count=1000):
+                        batch.append(key)
+                        if len(batch) >= 1000:
+                            deleted += sum(client.delete(k) for k in batch) if cluster else client.delete(*batch)
+                            batch = []
+                    if batch:
+                        deleted += sum(client.delete(k) for k in batch) if cluster else client.delete(*batch)
+        finally:
+            client.close()
+        return deleted
+
+    @classmethod
+    def used_memory(cls, location: str) -> int:
+        """Bytes the Redis server(s) behind ``location`` use (INFO memory, summed over nodes):
+        for measuring an index's footprint as the difference before and after indexing."""
+        url, _, _, cluster = parse_location(str(location))
+        where = redact(str(location))
+        client = _connect(url, where, cluster)
+        try:
+            with _backend_errors(where):
+                if cluster:
+                    per_node = client.info("memory", target_nodes=RedisCluster.PRIMARIES)
+                    return sum(int(v["used_memory"]) for v in per_node.values())
+                return int(client.info("memory")["used_memory"])
+        finally:
+            client.close()
+
     def _create(self, params: LshParams, bits: int) -> dict[bytes, bytes]:
         fields = {
             "schema_version": SCHEMA_VERSION,
@@ -404,8 +446,9 @@ class RedisStore:
         Returns ``(query_index, sentence_id, shared_bands)`` arrays, one row per distinct
         (query sentence, indexed sentence) pair that shares at least one band.
         """
+        keys = np.asarray(keys, dtype=np.int64)
         m, bands = keys.shape
-        if m == 0:
+        if keys.size == 0:
             return _count_pairs([], [])
         committed = int(self._client.hget(self._meta_key, "committed_sid") or 0)
         flat = np.ascontiguousarray(keys, dtype=np.int64).reshape(-1)
