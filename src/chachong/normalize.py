@@ -35,6 +35,11 @@ PARTY = "党"
 _KEEP, _BREAK, _DIGIT, _XMASK, _DOT, _LATIN, _UPPER_D, _DROP = range(8)
 _UNKNOWN = 255
 
+# Classes that make a neighbouring D part of a word (built once: a check normalizes
+# hundreds of short source sentences, and rebuilding it cost more than the work itself).
+_WORDISH = np.zeros(256, dtype=bool)
+_WORDISH[[_LATIN, _UPPER_D, _XMASK, _DIGIT]] = True
+
 _HARD_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85。！？；!?;｡")
 
 _cls_lut = np.full(0x110000, _UNKNOWN, dtype=np.uint8)
@@ -179,7 +184,7 @@ def _resolve_context(
     next_cls[:-1] = cls[1:]
 
     # D between non-Latin characters is the corpus's mask of 党; inside a word it is a letter.
-    wordish = np.array([c in (_LATIN, _UPPER_D, _XMASK, _DIGIT) for c in range(256)])
+    wordish = _WORDISH
     is_d = cls == _UPPER_D
     if is_d.any():
         lone = is_d & ~wordish[prev_cls] & ~wordish[next_cls]

@@ -32,6 +32,13 @@ SCHEMA_VERSION = 1
 CHUNK_KEYS = 4096
 MAX_SEGMENTS = 8
 BUSY_TIMEOUT_S = 120.0
+# PRAGMA quick_check reads the whole file (0.75 s for a 90M-character library): opening a
+# large index for one check must not cost that, so larger files skip it and rely on
+# SQLite's own checks of every page it reads.
+QUICK_CHECK_MAX_BYTES = 64 << 20
+# Reads go through a memory map (address space, not resident memory: only the pages a
+# check touches are mapped in), which halves the cost of reading LSH chunks.
+MMAP_BYTES = 1 << 30
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -133,6 +140,7 @@ class SqliteStore:
                 self._check_schema(path)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             if not existed:
                 self._create(params or LshParams())
         except sqlite3.DatabaseError as exc:
@@ -173,6 +181,8 @@ class SqliteStore:
                 f"reads schema {SCHEMA_VERSION}); rebuild it with: chachong index --index {path} PATH",
                 path=path,
             )
+        if path.stat().st_size > QUICK_CHECK_MAX_BYTES:
+            return
         check = self._db.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise IndexFileError(f"index file is corrupt ({check})", path=path)
@@ -279,20 +289,32 @@ class SqliteStore:
 
     def documents_for_sentences(self, sentence_ids: np.ndarray) -> dict[int, tuple[DocumentRecord, int]]:
         """Map live sentence ids to (document, index of the sentence in the document)."""
+        sids = np.unique(np.asarray(sentence_ids, dtype=np.int64)).tolist()
+        if not sids:
+            return {}
+        # Two queries for any number of sentences (not one per sentence): which document
+        # holds each id, then each of those documents once (its text is the bulk).
+        owners = self._db.execute(
+            "SELECT q.value, (SELECT d.id FROM documents d WHERE d.sent_base <= q.value"
+            " ORDER BY d.sent_base DESC LIMIT 1) FROM json_each(?) q",
+            (json.dumps(sids),),
+        ).fetchall()
+        doc_ids = sorted({d for _, d in owners if d is not None})
+        docs: dict[int, tuple[DocumentRecord, int]] = {}
+        for row in self._db.execute(
+            f"SELECT {self._DOC_COLUMNS}, d.sent_count FROM documents d"
+            " JOIN files f ON f.id = d.file_id WHERE d.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(doc_ids),),
+        ):
+            docs[row[0]] = (self._doc(row), row[9])
         out: dict[int, tuple[DocumentRecord, int]] = {}
-        cache: dict[int, DocumentRecord | None] = {}
-        for sid in np.unique(sentence_ids).tolist():
-            row = self._db.execute(
-                f"SELECT {self._DOC_COLUMNS}, d.sent_count FROM documents d"
-                " JOIN files f ON f.id = d.file_id"
-                " WHERE d.sent_base <= ? ORDER BY d.sent_base DESC LIMIT 1",
-                (sid,),
-            ).fetchone()
-            if row is None or sid >= row[7] + row[9]:
+        for sid, doc_id in owners:
+            found = docs.get(doc_id)
+            if found is None:
+                continue
+            doc, count = found
+            if sid >= doc.sent_base + count:
                 continue  # the sentence belonged to a file that has since been replaced
-            doc = cache.get(row[0])
-            if doc is None:
-                doc = cache[row[0]] = self._doc(row)
             out[sid] = (doc, sid - doc.sent_base)
         return out
 
@@ -304,33 +326,38 @@ class SqliteStore:
         """
         q_parts: list[np.ndarray] = []
         s_parts: list[np.ndarray] = []
+        keys = np.asarray(keys, dtype=np.int64)
+        if keys.size == 0:
+            return _count_pairs(q_parts, s_parts)
         segments = [r[0] for r in self._db.execute("SELECT id FROM segments ORDER BY id")]
-        chunk_cache: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+        distinct = [np.unique(keys[:, band]) for band in range(keys.shape[1])]
+        probe = json.dumps([[b, k] for b, col in enumerate(distinct) for k in col.tolist()])
         for segment in segments:
-            for band in range(keys.shape[1]):
+            # One query per segment finds the chunk holding each (band, key) and reads every
+            # such chunk once: the per-key B-tree seeks run inside SQLite, not one Python
+            # round trip (and one chunk read) per key.
+            rows = self._db.execute(
+                "WITH q(band, key) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')"
+                " FROM json_each(?)),"
+                " c(band, first_key) AS (SELECT DISTINCT q.band, (SELECT l.first_key FROM lsh l"
+                " WHERE l.segment = ? AND l.band = q.band AND l.first_key <= q.key"
+                " ORDER BY l.first_key DESC LIMIT 1) FROM q)"
+                " SELECT l.band, l.keys, l.ids FROM c JOIN lsh l ON l.segment = ? AND l.band = c.band"
+                " AND l.first_key = c.first_key",
+                (probe, segment, segment),
+            ).fetchall()
+            for band, kb, ib in rows:
+                ckeys = np.frombuffer(kb, dtype="<i8")
+                cids = np.frombuffer(ib, dtype="<u4")
                 column = keys[:, band]
-                for key in np.unique(column).tolist():
-                    row = self._db.execute(
-                        "SELECT first_key, keys, ids FROM lsh WHERE segment = ? AND band = ?"
-                        " AND first_key <= ? ORDER BY first_key DESC LIMIT 1",
-                        (segment, band, key),
-                    ).fetchone()
-                    if row is None:
-                        continue
-                    cache_key = (segment, band, row[0])
-                    chunk = chunk_cache.get(cache_key)
-                    if chunk is None:
-                        chunk = chunk_cache[cache_key] = (
-                            np.frombuffer(row[1], dtype="<i8"),
-                            np.frombuffer(row[2], dtype="<u4"),
-                        )
-                    ckeys, cids = chunk
-                    lo = np.searchsorted(ckeys, key, side="left")
-                    hi = np.searchsorted(ckeys, key, side="right")
-                    if hi > lo:
-                        queries = np.flatnonzero(column == key)
-                        q_parts.append(np.repeat(queries, hi - lo))
-                        s_parts.append(np.tile(cids[lo:hi], queries.size))
+                wanted = distinct[band]
+                wanted = wanted[(wanted >= ckeys[0]) & (wanted <= ckeys[-1])]
+                lo = np.searchsorted(ckeys, wanted, side="left")
+                hi = np.searchsorted(ckeys, wanted, side="right")
+                for key, a, b in zip(wanted[hi > lo].tolist(), lo[hi > lo].tolist(), hi[hi > lo].tolist()):
+                    queries = np.flatnonzero(column == key)
+                    q_parts.append(np.repeat(queries, b - a))
+                    s_parts.append(np.tile(cids[a:b], queries.size))
         return _count_pairs(q_parts, s_parts)
 
     def stats(self) -> dict[str, int]:

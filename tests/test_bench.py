@@ -1,0 +1,89 @@
+"""The benchmark code, on a tiny library: what it generates and that a run completes.
+
+Never asserts timings (they depend on the machine); asserts what the numbers are about.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from chachong.bench import generate_library, make_draft, render_table, run_bench
+from chachong.splitting import split_documents
+
+
+def _files(lib) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(lib.path.glob("*.txt"))}
+
+
+def test_library_is_deterministic_sized_and_shaped_like_compilations(tmp_path):
+    lib = generate_library(120_000, tmp_path / "a", seed=3)
+    again = generate_library(120_000, tmp_path / "b", seed=3)
+    other = generate_library(120_000, tmp_path / "c", seed=4)
+    assert _files(lib) == _files(again)
+    assert _files(lib) != _files(other)
+    assert 120_000 <= lib.chars < 120_000 + 60_000
+    assert lib.files == len(_files(lib)) >= 2
+    # Cached: asking again reads the stamp instead of generating.
+    assert generate_library(120_000, tmp_path / "a", seed=3).seconds == 0.0
+
+    found = 0
+    sentences: Counter[str] = Counter()
+    for path in sorted(lib.path.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        declared = int(re.search(r"（(\d+)篇）", text.splitlines()[0]).group(1))
+        split = split_documents(text, fallback_title=path.stem)
+        found += len(split.documents)
+        assert abs(len(split.documents) - declared) <= 1
+        assert "【哒哒素材库】" in text.splitlines()[-1] or "【哒哒" in text  # ads at the end, as in the real files
+        for line in text.splitlines():
+            sentences.update(s for s in re.split(r"[。！？；]", line) if len(s) >= 12)
+    assert abs(found - lib.documents) <= lib.files
+    # Sentences are drawn from a 4,200-sentence corpus but mutated: almost never repeated.
+    repeated = sum(c - 1 for c in sentences.values() if c > 1)
+    assert repeated / sum(sentences.values()) < 0.02
+
+
+def test_draft_mixes_copied_and_original_text(tmp_path):
+    lib = generate_library(60_000, tmp_path, seed=1)
+    draft = make_draft(lib.path, seed=1)
+    assert len(draft) == 5_000
+    library_text = "".join(p.read_text(encoding="utf-8") for p in lib.path.glob("*.txt"))
+    paragraphs = draft.split("\n")
+    copied = [p for p in paragraphs[:-1] if p in library_text]
+    assert copied and len(copied) < len(paragraphs) - 1
+
+
+def test_smoke_run_measures_both_tools_and_renders(tmp_path):
+    result = run_bench(sizes=[30_000], out_dir=tmp_path, check_repeats=1, process_repeats=1,
+                       add_documents=2)
+    [size] = result.sizes
+    assert size.index["sentences"] > 0 and size.index["disk_bytes"] > 0 and size.index["peak_rss"] > 0
+    assert size.baseline is not None
+    # The baseline indexes every sentence of the files; chachong leaves ads and headers out.
+    assert size.baseline["sentences"] >= size.index["sentences"]
+    assert size.baseline["pickle_bytes"] > 0
+    assert size.check["draft_chars"] == 5_000 and size.check["copy_ratio"] > 0
+    assert len([size.check["p50_s"], size.check["process_p50_s"]]) == 2
+    assert size.add is not None and size.add["documents"] == 2
+    table = render_table(result)
+    assert "chachong index" in table and "datasketch (README)" in table and "adding 2 documents" in table
+    assert json.loads(json.dumps(result.to_json()))["sizes"][0]["chars"] == size.chars
+
+
+def test_plot_is_written(tmp_path):
+    pytest.importorskip("matplotlib")
+    from chachong.bench import BenchResult, SizeResult, save_plot
+
+    sizes = [
+        SizeResult(chars=n, files=1, documents=1, generate_s=0.0,
+                   index={"seconds": n / 1e6}, check={"p50_s": 0.01, "process_p50_s": 0.5},
+                   baseline={"seconds": n / 1e4} if n < 2e6 else None)
+        for n in (1_000_000, 10_000_000)
+    ]
+    out = save_plot(BenchResult(machine={}, sizes=sizes), tmp_path / "bench.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
