@@ -45,9 +45,10 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process; `url` points at database 0."""
 
-    def __init__(self, workdir: Path, *, cluster: bool = False) -> None:
+    def __init__(self, workdir: Path, *, cluster: bool = False, args: tuple[str, ...] = ()) -> None:
         self.workdir = workdir
         self.cluster = cluster
+        self.args = args
         self.process: subprocess.Popen | None = None
         self.port = 0
         self.bus_port = 0
@@ -73,6 +74,7 @@ class RedisServer:
                     *(["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{self.port}.conf",
                        "--cluster-node-timeout", "1000", "--cluster-port", str(self.bus_port)]
                       if self.cluster else []),
+                    *self.args,
                 ],
                 stdout=log, stderr=subprocess.STDOUT,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from chachong.redis_store import RedisStore
 from chachong.storage import open_store, store_exists
 
 from .conftest import REPO, corpus_text, fresh_redis_url
-from .redis_server import free_port, require_redis
+from .redis_server import RedisServer, free_port, require_redis
 from .test_check import _draft
 
 SAMPLE = REPO / "examples" / "sample_draft.txt"
@@ -359,6 +360,25 @@ def test_redis_cluster_holds_the_same_index(redis_cluster, tmp_path, corpus_copy
     assert sum(node.client().dbsize() for node in redis_cluster.nodes) == 0
 
 
+def test_reviewers_can_check_against_a_read_only_replica(redis_server, corpus_redis_url, tmp_path, cli):
+    replica = RedisServer(tmp_path, args=("--replicaof", "127.0.0.1", str(redis_server.port))).start()
+    try:
+        with replica.client() as c:
+            for _ in range(200):
+                if c.info("replication").get("master_link_status") == "up" and c.dbsize():
+                    break
+                time.sleep(0.05)
+        url = corpus_redis_url.replace(f":{redis_server.port}/", f":{replica.port}/")
+        on_primary = cli("check", SAMPLE, "--json", "--index", corpus_redis_url)
+        on_replica = cli("check", SAMPLE, "--json", "--index", url)
+        assert on_replica.code == 0, on_replica.stderr
+        assert on_replica.stdout == on_primary.stdout
+        out = cli("index", _corpus_files()[0], "--index", url.replace("prefix=corpus", "prefix=new"))
+        assert out.code == 2 and out.stderr.count("\n") == 1 and "read-only replica" in out.stderr
+    finally:
+        replica.stop()
+
+
 # -- Redis: opening, errors, storage format -----------------------------------------------
 def test_connection_error_is_one_line_exit_2(cli):
     url = f"redis://127.0.0.1:{free_port()}/0"
@@ -449,3 +469,42 @@ def test_redis_tests_skip_without_redis_server_but_fail_in_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI is set"):
         require_redis()
+
+
+def test_check_under_way_keeps_a_source_replaced_meanwhile(redis_server, tmp_path):
+    """Deterministic interleaving: another machine commits a new version of the source
+    between the check's LSH lookup and its document lookup. The check still reports the
+    passage from that file (the version its lookup saw), as it would on SQLite."""
+    url = fresh_redis_url(redis_server)
+    source = tmp_path / "004.txt"
+    source.write_text(corpus_text("004_3442f27f9ba37306.txt"), encoding="utf-8")
+    draft = "\n".join(source.read_text(encoding="utf-8").splitlines()[40:46])
+    with open_store(url, create=True) as writer:
+        index_paths(writer, [source])
+    reader = open_store(url)
+    writer = open_store(url)
+    try:
+        expected = check_text(reader, draft).to_json()
+        assert expected["copy_ratio"] > 0.9
+        real = reader.candidates
+
+        def candidates_then_replace(keys):
+            found = real(keys)
+            source.write_text(source.read_text(encoding="utf-8").replace("。", "。\n", 400), encoding="utf-8")
+            assert index_paths(writer, [source]).replaced == (str(source.resolve()),)
+            return found
+
+        reader.candidates = candidates_then_replace
+        assert check_text(reader, draft).to_json() == expected
+        reader.candidates = real
+        # A check that starts after the replacement sees the new version only.
+        after = check_text(reader, draft)
+        assert after.copy_ratio > 0.9
+        new_docs = {d.name: d for d in reader.documents()}
+        for p in after.passages:
+            if p.source is not None:
+                doc = new_docs[p.source.doc]
+                assert p.source_text in doc.text
+    finally:
+        reader.close()
+        writer.close()

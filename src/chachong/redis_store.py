@@ -63,6 +63,7 @@ DEFAULT_BUCKET_BITS = 16  # 65,536 buckets: ~100 entries each at ~300K sentences
 LOCK_TTL_S = 60.0  # a writer that dies frees the index after this long
 BUSY_TIMEOUT_S = 120.0  # how long a writer waits for another one
 CONNECT_TIMEOUT_S = 5.0
+RETIRE_GRACE_S = 300  # replaced documents stay readable this long for checks already under way
 PIPELINE_COMMANDS = 1000  # commands per round trip
 GROUP_BITS = 8  # 256 bucket groups = 256 Cluster hash tags, spread over the cluster's nodes
 RECORDS_PER_CALL = 8192  # bound how long one script call holds the server (a few ms)
@@ -146,6 +147,8 @@ def _problem(exc: redis.RedisError) -> str:
         return f"Redis refused the credentials ({text})"
     if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
         return f"cannot reach Redis ({text})"
+    if isinstance(exc, redis.ReadOnlyError) or "read only replica" in text:
+        return f"this Redis is a read-only replica: index through the primary ({text})"
     return f"Redis answered with an error ({text})"
 
 
@@ -196,6 +199,10 @@ class RedisStore:
         self._sents_key = f"{{{prefix}}}:sents"
         self._edge_key = f"{{{prefix}}}:edge"
         self._lock_key = f"{{{prefix}}}:lock"
+        self._retired_key = f"{{{prefix}}}:retired"
+        # The generation (count of commits) the last `candidates` call saw; see
+        # documents_for_sentences.
+        self._view_generation: int | None = None
         self._bulk = f"{prefix}:"  # documents, buckets, derived data: no hash tag, spread out
         try:
             with _backend_errors(self.location):
@@ -418,22 +425,38 @@ class RedisStore:
                 out[key] = (int(occurrences), int(files))
         return out
 
-    @_wrapped
-    def documents_for_sentences(self, sentence_ids: np.ndarray) -> dict[int, tuple[DocumentRecord, int]]:
-        """Map live sentence ids to (document, index of the sentence in the document)."""
-        sids = np.unique(np.asarray(sentence_ids, dtype=np.int64)).tolist()
+    def _owners(self, key: str, sids: list[int], newer_than: int | None) -> dict[int, int]:
+        """sentence id -> document id, from the live (or the retired) sentence map."""
         owner: dict[int, int] = {}
         for lo in range(0, len(sids), PIPELINE_COMMANDS):
             part = sids[lo : lo + PIPELINE_COMMANDS]
             pipe = self._client.pipeline(transaction=False)
             for sid in part:
-                pipe.zrevrangebyscore(self._sents_key, sid, "-inf", start=0, num=1, withscores=True)
+                pipe.zrevrangebyscore(key, sid, "-inf", start=0, num=1, withscores=True)
             for sid, hit in zip(part, pipe.execute()):
                 if hit:
                     member, base = hit[0]
-                    doc_id, count = map(int, member.split(b":"))
+                    doc_id, count, *retired = map(int, member.split(b":"))
+                    if newer_than is not None and retired[0] <= newer_than:
+                        continue  # replaced before the caller's view: not part of it
                     if sid < int(base) + count:  # else: a sentence of a replaced file
                         owner[sid] = doc_id
+        return owner
+
+    @_wrapped
+    def documents_for_sentences(self, sentence_ids: np.ndarray) -> dict[int, tuple[DocumentRecord, int]]:
+        """Map live sentence ids to (document, index of the sentence in the document).
+
+        Sentences of a file replaced since this store's last `candidates` call still map
+        to the version that call saw (for `RETIRE_GRACE_S`): a check running while another
+        machine replaces one of its sources reports that source, as on SQLite, instead of
+        losing it. Documents replaced before that call are never returned.
+        """
+        sids = np.unique(np.asarray(sentence_ids, dtype=np.int64)).tolist()
+        owner = self._owners(self._sents_key, sids, None)
+        missing = [s for s in sids if s not in owner]
+        if missing and self._view_generation is not None:
+            owner.update(self._owners(self._retired_key, missing, self._view_generation))
         docs = self._fetch_docs(sorted(set(owner.values())))
         return {
             sid: (docs[d], sid - docs[d].sent_base) for sid, d in owner.items() if d in docs
@@ -450,7 +473,10 @@ class RedisStore:
         m, bands = keys.shape
         if keys.size == 0:
             return _count_pairs([], [])
-        committed = int(self._client.hget(self._meta_key, "committed_sid") or 0)
+        committed, generation = (
+            int(x or 0) for x in self._client.hmget(self._meta_key, ["committed_sid", "generation"])
+        )
+        self._view_generation = generation
         flat = np.ascontiguousarray(keys, dtype=np.int64).reshape(-1)
         band_of = np.tile(np.arange(bands, dtype=np.int64), m)
         query_of = np.repeat(np.arange(m, dtype=np.int64), bands)
@@ -517,7 +543,10 @@ class RedisStore:
 
     @_wrapped
     def put_derived(self, name: str, generation: str, value: bytes) -> None:
-        self._client.hset(f"{self._bulk}x:{name}", mapping={"generation": generation, "value": value})
+        try:
+            self._client.hset(f"{self._bulk}x:{name}", mapping={"generation": generation, "value": value})
+        except redis.ReadOnlyError:
+            pass  # a read-only replica still answers checks; the table is just recomputed
 
     # -- writing -----------------------------------------------------------------------
     @_wrapped
@@ -619,10 +648,12 @@ class RedisStore:
         pipe = client.pipeline(transaction=False)
         queued = 0
         for nf, doc_ids in writes:
+            bases = []
             for doc in nf.documents:
                 n = int(doc.spans.shape[0])
                 doc_id = next_doc
                 next_doc += 1
+                bases.append(next_sid)
                 doc_ids.append(doc_id)
                 pipe.hset(self._doc_key(doc_id), mapping={
                     "file": nf.path, "ordinal": doc.ordinal, "title": doc.title,
@@ -644,6 +675,7 @@ class RedisStore:
                 "declared_count": nf.declared_count, "warnings": list(nf.warnings),
                 "set_aside": list(nf.set_aside), "edge_lines": dict(sorted(nf.edge_lines.items())),
                 "docs": doc_ids, "doc_sentences": [int(d.spans.shape[0]) for d in nf.documents],
+                "doc_bases": bases,
                 "sentences": sum(int(d.spans.shape[0]) for d in nf.documents),
                 "doc_chars": sum(d.end - d.start for d in nf.documents),
             }, ensure_ascii=False)
@@ -651,6 +683,14 @@ class RedisStore:
         pipe.execute()
         if entries_keys:
             self._append_entries(np.concatenate(entries_keys), np.concatenate(entries_ids), lock, state)
+
+        # Retired documents past their grace period are forgotten in this commit.
+        now = int(time.time())
+        expired = [
+            m for m in client.zrange(self._retired_key, 0, -1)
+            if int(m.split(b":")[3]) < now - RETIRE_GRACE_S
+        ]
+        generation = int(meta.get(b"generation", 0)) + 1
 
         # 2. Publish in one transaction, provided we still hold the lock.
         token = lock.local.token
@@ -666,6 +706,12 @@ class RedisStore:
             old_members = [f"{d}:{len_}".encode() for e in removed_docs for d, len_ in self._members_of(e)]
             if old_members:
                 tx.zrem(self._sents_key, *old_members)
+                tx.zadd(self._retired_key, {
+                    f"{m.decode()}:{generation}:{now}".encode(): base
+                    for m, base in zip(old_members, (b for e in removed_docs for b in self._bases_of(e)))
+                })
+            if expired:
+                tx.zrem(self._retired_key, *expired)
             if members:
                 tx.zadd(self._sents_key, members)
             gone = [k for k, v in edge.items() if v is None]
@@ -681,17 +727,25 @@ class RedisStore:
             tx.hincrby(self._meta_key, "chars", sum(
                 d.end - d.start for nf, _ in writes for d in nf.documents
             ) - sum(e["doc_chars"] for e in removed_docs))
-            tx.hset(self._meta_key, "committed_sid", sid_end)
+            tx.hset(self._meta_key, mapping={"committed_sid": sid_end, "generation": generation})
             try:
                 tx.execute()
             except redis.WatchError:
                 raise IndexBusyError(
                     "lost the write lock while committing; nothing was committed", path=self.location
                 ) from None
-        # 3. The replaced versions' documents are unreachable now; free them.
+        # 3. The replaced versions' documents: freed after the grace period.
         old_ids = [d for e in removed_docs for d in e["docs"]]
         for lo in range(0, len(old_ids), PIPELINE_COMMANDS):
-            client.delete(*[self._doc_key(d) for d in old_ids[lo : lo + PIPELINE_COMMANDS]])
+            pipe = client.pipeline(transaction=False)
+            for d in old_ids[lo : lo + PIPELINE_COMMANDS]:
+                pipe.expire(self._doc_key(d), RETIRE_GRACE_S)
+            pipe.execute()
+
+    @staticmethod
+    def _bases_of(entry: dict) -> list[int]:
+        """First sentence ids of a stored file's documents that have sentences."""
+        return [b for b, n in zip(entry["doc_bases"], entry["doc_sentences"]) if n]
 
     def _members_of(self, entry: dict) -> list[tuple[int, int]]:
         """(doc id, sentence count) of a stored file's documents that have sentences."""
