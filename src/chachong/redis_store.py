@@ -1,32 +1,37 @@
 """The shared index: the same store as `storage.SqliteStore`, kept in Redis.
 
-``--index redis://HOST:PORT/DB`` (also ``rediss://`` and ``unix://``). Two query options
+``--index redis://HOST:PORT/DB`` (also ``rediss://`` and ``unix://``). Three query options
 of our own are taken out of the URL before it goes to redis-py: ``prefix=NAME`` (several
-indexes in one database; default ``chachong``) and, when the index is created,
-``bucket_bits=N`` (see below). Everything else in the URL is redis-py's.
+indexes in one database; default ``chachong``), ``cluster=1`` (a Redis Cluster node) and,
+when the index is created, ``bucket_bits=N`` (see below). The rest is redis-py's.
 
 Layout (never pickle: strings, JSON and raw little-endian numpy buffers):
 
 * ``{P}:meta`` (hash): schema version, LSH parameters, bucket bits, and the counters
   ``next_sid`` (allocated sentence ids), ``committed_sid`` (ids below it belong to
-  committed runs), ``next_doc``, ``next_file``, ``documents``, ``sentences``, ``chars``,
+  committed runs), ``generation``, ``next_doc``, ``next_file``, ``documents``, ``sentences``, ``chars``,
   ``dead`` (sentence ids in the buckets that no live document owns);
 * ``{P}:files`` (hash): path -> JSON of the file record, its document ids and its edge lines;
 * ``{P}:sents`` (sorted set): member ``DOCID:COUNT``, score = the document's first sentence
   id; "which document owns sentence s" is one ZREVRANGEBYSCORE;
+* ``{P}:retired`` (sorted set): documents of replaced files, ``DOCID:COUNT:GENERATION:TIME``,
+  kept resolvable for `RETIRE_GRACE_S` for checks that looked their sentences up before
+  the replacement (``generation`` in meta counts commits);
 * ``{P}:edge`` (hash): edge-line key -> ``"occurrences files"``;
 * ``{P}:lock``: the writers' lock (redis-py's `Lock`: token, timeout, atomic release);
 * ``P:d:ID`` (hash): one document: file, ordinal, title, offsets, ``spans`` (int32 pairs)
   and its text;
-* ``P:b:HEX`` (hash): an LSH bucket. The top ``bucket_bits`` bits of a band key choose the
-  bucket; field = band number (1 byte) + band key (8 bytes), value = the uint32 ids of the
-  sentences with that band key, packed. One key per (band, key) would cost ~60 bytes of
-  key overhead per entry (datasketch's layout: 15 GB for 223 MB of input, its issue #96);
-  a bucket holding up to ~128 small fields stays a Redis *listpack*, ~17 bytes an entry.
+* ``P:b:{P.GG}HEX`` (hash): an LSH bucket. The top ``bucket_bits`` bits of a band key
+  choose the bucket, its top 8 bits the group GG (a Cluster hash tag); field = band number
+  (1 byte) + band key (8 bytes), value = the uint32 ids of the sentences with that band
+  key, packed. One key per (band, key) would cost ~60 bytes of key overhead per entry
+  (datasketch's layout: 169 MB per million characters measured, 15 GB for 223 MB in its
+  issue #96); a bucket of up to 128 (server setting) small fields stays a Redis
+  *listpack*, ~17 bytes an entry: ~11 MB per million characters, text included.
 * ``P:x:NAME`` (hash): derived data cached in the index (the phrase table).
 
 Consistency: a writer takes the lock, allocates sentence/document ids, writes document
-hashes and bucket entries (pipelined; appends are one Lua call per bucket, atomic), and
+hashes and bucket entries (one Lua call per bucket group, atomic), and
 then publishes everything in one MULTI/EXEC guarded by WATCH on the lock: the file
 records, the sentence map, the edge-line counts and ``committed_sid``. Readers only reach
 documents through the file records and the sentence map, and drop sentence ids at or
@@ -35,7 +40,8 @@ unreachable ids behind, which ``_vacuum`` removes once enough have piled up (as 
 ids of replaced files). Readers take no lock: any number of machines check at once.
 
 Redis Cluster: the catalog keys share the hash tag ``{P}`` (one slot), so the commit is
-a single-slot transaction; documents and buckets carry no tag and spread over all slots.
+a single-slot transaction; documents carry no tag and the 256 bucket groups one tag each,
+so both spread over all nodes.
 """
 
 from __future__ import annotations
