@@ -46,6 +46,7 @@ so both spread over all nodes.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -179,11 +180,11 @@ def _connect(url: str, location: str, cluster: bool) -> redis.Redis:
 def _wrapped(method):
     """Turn redis-py errors of a public method into one-line `BackendError`s."""
 
+    @functools.wraps(method)
     def run(self, *args, **kwargs):
         with _backend_errors(self.location):
             return method(self, *args, **kwargs)
 
-    run.__name__, run.__doc__ = method.__name__, method.__doc__
     return run
 
 
