@@ -114,6 +114,13 @@ class RedisClusterServers:
         return f"{self.nodes[0].url}?cluster=1"
 
     def start(self) -> "RedisClusterServers":
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # never leave servers behind
+            raise
+
+    def _start(self) -> "RedisClusterServers":
         for node in self.nodes:
             node.start()
         per = 16384 // len(self.nodes)
@@ -135,7 +142,6 @@ class RedisClusterServers:
                    and int(i.get("cluster_known_nodes", 0)) == len(self.nodes) for i in infos):
                 return self
             time.sleep(0.05)
-        self.stop()
         raise RuntimeError("the Redis Cluster did not come up")
 
     def stop(self) -> None:
