@@ -87,3 +87,25 @@ def test_plot_is_written(tmp_path):
     ]
     out = save_plot(BenchResult(machine={}, sizes=sizes), tmp_path / "bench.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_normalize_many_equals_one_by_one():
+    """The batched normalization a fast check uses gives exactly what one call per text gives."""
+    import random
+
+    import numpy as np
+
+    from chachong.normalize import normalize, normalize_many
+
+    from .conftest import corpus_text
+
+    corpus = corpus_text("001_e5cfe61341d97502.txt")
+    rnd = random.Random(5)
+    texts = [corpus[i : i + rnd.randint(0, 60)] for i in range(0, len(corpus), 41)]
+    alphabet = "D党xX0.1 \n。，a（）Ａ１ｘ﹒"
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12))) for _ in range(2000)]
+    texts += ["", "\n", "D的建设", "Excel xx", "\n\nD", "abc\n"]
+    for text, many in zip(texts, normalize_many(texts), strict=True):
+        one = normalize(text)
+        assert np.array_equal(one.codes, many.codes), text
+        assert np.array_equal(one.starts, many.starts) and np.array_equal(one.ends, many.ends), text

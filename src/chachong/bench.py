@@ -238,6 +238,25 @@ def _write_files(pool: _Pool, rng: np.random.Generator, chars: int, out: Path, f
     return n_files, n_docs, written
 
 
+def parse_sizes(text: str) -> list[int]:
+    """``"1M,10M,90M"`` (or plain numbers, or ``K``) as character counts; ValueError if bad."""
+    sizes = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmM]?)", part)
+        if not m:
+            raise ValueError(f"not a size: {part!r} (expected e.g. 1M, 500K, 2000000)")
+        scale = {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()]
+        n = int(float(m.group(1)) * scale)
+        if not 10_000 <= n <= 200_000_000:
+            raise ValueError(f"size {part} out of range (10K to 200M characters)")
+        sizes.append(n)
+    if not sizes:
+        raise ValueError("no sizes given")
+    return sorted(set(sizes))
+
+
 @dataclass(frozen=True, slots=True)
 class Library:
     path: Path
@@ -338,11 +357,19 @@ def _python(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def _index_child(library: str, location: str) -> None:
-    """Child process: what ``chachong index`` does, with its two stages timed apart."""
+def _index_child(library: str, location: str, phrase_sample_chars: int | None = None) -> None:
+    """Child process: what ``chachong index`` does, with its two stages timed apart.
+
+    ``phrase_sample_chars``: if given, the phrase table is computed from a sample of that
+    many characters instead of ``phrases.MAX_CORPUS_CHARS`` (reported in the results).
+    """
+    from . import phrases
     from .indexer import index_paths
     from .phrases import phrase_table
     from .storage import open_store
+
+    if phrase_sample_chars:
+        phrases.MAX_CORPUS_CHARS = phrase_sample_chars
 
     t0 = time.perf_counter()
     store = open_store(location, create=True)
@@ -440,6 +467,7 @@ def run_bench(
     process_repeats: int = 5,
     add_documents: int = ADDED_DOCUMENTS,
     seed: int = 0,
+    phrase_sample_chars: int | None = None,
     log=None,
 ) -> BenchResult:
     """Generate libraries of ``sizes`` characters and measure chachong (and the baseline).
@@ -447,12 +475,16 @@ def run_bench(
     ``index_location``: where to build each index; ``{size}`` in it is replaced by the size
     (default: ``out_dir/index-SIZE.sqlite``, rebuilt from scratch on every run). The
     baseline runs on sizes up to ``baseline_max_chars``. Documents are added to the index
-    of the largest size.
+    of the largest size. ``phrase_sample_chars`` overrides the size of the sample the
+    stock-phrase table is computed from (default: chachong's own limit).
     """
     say = log or (lambda msg: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     machine = _machine()
+    from . import phrases
+
+    machine["phrase_sample_chars"] = phrase_sample_chars or phrases.MAX_CORPUS_CHARS
     results: list[SizeResult] = []
     for n in sorted(sizes):
         say(f"library of {n:,} characters")
@@ -467,7 +499,7 @@ def run_bench(
             for p in Path(location).parent.glob(Path(location).name + "*"):
                 p.unlink()
         say("  chachong index")
-        child = _run_child(_call("_index_child", str(lib.path), location))
+        child = _run_child(_call("_index_child", str(lib.path), location, phrase_sample_chars))
         out = child.output
         r.index = {
             "seconds": round(child.seconds, 3), "peak_rss": child.peak_rss,
@@ -510,7 +542,7 @@ def run_bench(
                     if index_location else str(out_dir / f"index-{max(sizes)}.sqlite"))
         say(f"  add {add_documents:,} documents to the {last.chars:,}-character index")
         extra = generate_library(0, out_dir, seed=seed, documents=add_documents, tag="add")
-        child = _run_child(_call("_index_child", str(extra.path), location))
+        child = _run_child(_call("_index_child", str(extra.path), location, phrase_sample_chars))
         last.add = {
             "documents": extra.documents, "chars": extra.chars, "seconds": round(child.seconds, 3),
             "index_s": round(child.output["index_s"], 3),
@@ -539,7 +571,8 @@ def render_table(result: BenchResult) -> str:
     m = result.machine
     lines = [
         f"machine: {m['cpus']} CPUs, {m['memory_bytes'] / 2**30:.0f} GiB, {m['platform']}, "
-        f"Python {m['python']}; load average {m.get('load_start')} at start, {m.get('load_end')} at end",
+        f"Python {m['python']}; load average {m.get('load_start')} at start, {m.get('load_end')} at end; "
+        f"phrase table from up to {m.get('phrase_sample_chars', 0):,} characters",
         "",
     ]
     rows = [("library", "tool", "wall s", "chars/s", "sentences/s", "peak memory", "index size", "notes")]

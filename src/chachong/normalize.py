@@ -236,3 +236,27 @@ def _resolve_context(
 def normalize_string(text: str) -> str:
     """The matching form of ``text`` as a string (for phrases, tests and display)."""
     return normalize(text).text
+
+
+def normalize_many(texts: list[str]) -> list[Normalized]:
+    """``[normalize(t) for t in texts]``, bit for bit, in one vectorized pass.
+
+    A check normalizes hundreds of short source sentences; one call each costs ~35 µs of
+    numpy overhead per call, more than the work. We normalize them joined by line breaks
+    and cut the result apart: a BREAK behaves exactly like the edge of a text for every
+    context rule (D, mask runs, repeated breaks), and the joining breaks themselves fall
+    outside every text's span, so no text gains or loses a character.
+    """
+    if not texts:
+        return []
+    joined = "\n".join(texts)
+    whole = normalize(joined)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    bases = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    lo = np.searchsorted(whole.starts, bases, side="left")
+    hi = np.searchsorted(whole.starts, bases + lengths, side="left")
+    out = []
+    for i, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
+        base = int(bases[i])
+        out.append(Normalized(whole.codes[a:b], whole.starts[a:b] - base, whole.ends[a:b] - base))
+    return out

@@ -5,7 +5,7 @@ Layout of the SQLite index (one file, WAL journal, every write one transaction):
 * ``meta``: schema version and the LSH parameters the index was built with;
 * ``files`` / ``documents``: what was indexed, with each document's text and the spans
   of its indexed sentences (an int32 array), so a check never needs the original files;
-* ``lsh``: the band keys as *segments* of sorted arrays cut into chunks of ~4K keys
+* ``lsh``: the band keys as *segments* of sorted arrays cut into chunks of ~1K keys
   (``segment, band, first_key -> keys, ids``). A lookup is one B-tree seek to a chunk
   and a binary search inside it, so opening an index reads nothing up front and a
   check's memory does not grow with the index. Each ``index`` run adds one segment
@@ -29,7 +29,7 @@ from .lsh import LshParams
 from .records import DocumentRecord, FileRecord, NewFile
 
 SCHEMA_VERSION = 1
-CHUNK_KEYS = 4096
+CHUNK_KEYS = 1024  # ~12 KB per chunk read: measured faster candidate lookups than 4096 (+2% file size)
 MAX_SEGMENTS = 8
 BUSY_TIMEOUT_S = 120.0
 # PRAGMA quick_check reads the whole file (0.75 s for a 90M-character library): opening a
