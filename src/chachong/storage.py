@@ -36,9 +36,6 @@ BUSY_TIMEOUT_S = 120.0
 # large index for one check must not cost that, so larger files skip it and rely on
 # SQLite's own checks of every page it reads.
 QUICK_CHECK_MAX_BYTES = 64 << 20
-# Reads go through a memory map (address space, not resident memory: only the pages a
-# check touches are mapped in), which halves the cost of reading LSH chunks.
-MMAP_BYTES = 1 << 30
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -140,7 +137,6 @@ class SqliteStore:
                 self._check_schema(path)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             if not existed:
                 self._create(params or LshParams())
         except sqlite3.DatabaseError as exc:
