@@ -10,7 +10,7 @@ import numpy as np
 from .align import Alignment, align
 from .lsh import band_keys
 from .minhash import signatures
-from .normalize import Normalized, normalize
+from .normalize import Normalized, normalize, normalize_many
 from .phrases import PhraseTable, phrase_table
 from .records import DocumentRecord
 from .results import CheckResult, Passage, SourceRef, SourceShare
@@ -147,14 +147,20 @@ class _Aligner:
         self.sents = sents
         self._sources: dict[tuple[int, int], tuple[str, Normalized, int]] = {}
 
+    def prefetch(self, sources: list[tuple[DocumentRecord, int]]) -> None:
+        """Normalize the sentences about to be matched in one batch (one numpy pass, not
+        one per sentence: for hundreds of short sentences the per-call overhead dominates)."""
+        todo = {(doc.id, local): (doc, local) for doc, local in sources}
+        todo = [v for k, v in todo.items() if k not in self._sources]
+        spans = [tuple(int(x) for x in doc.spans[local]) for doc, local in todo]
+        normed = normalize_many([doc.text[lo:hi] for (doc, _), (lo, hi) in zip(todo, spans)])
+        for (doc, local), (lo, _), src_norm in zip(todo, spans, normed):
+            self._sources[(doc.id, local)] = (src_norm.text, src_norm, lo)
+
     def match(self, qi: int, doc: DocumentRecord, local: int, **thresholds) -> _Match | None:
-        key = (doc.id, local)
-        cached = self._sources.get(key)
-        if cached is None:
-            lo, hi = (int(x) for x in doc.spans[local])
-            src_norm = normalize(doc.text[lo:hi])
-            cached = self._sources[key] = (src_norm.text, src_norm, lo)
-        b, src_norm, lo = cached
+        if (doc.id, local) not in self._sources:
+            self.prefetch([(doc, local)])
+        b, src_norm, lo = self._sources[(doc.id, local)]
         a_start = int(self.sents.starts[qi])
         al: Alignment | None = align(self.draft[a_start : int(self.sents.ends[qi])], b, **thresholds)
         if al is None:
@@ -177,6 +183,7 @@ def _keep_best(best: dict[tuple[int, int], _Match], m: _Match | None) -> None:
 
 def _verify(norm: Normalized, sents, q, sid, docs) -> list[_Match]:
     aligner = _Aligner(norm, sents)
+    aligner.prefetch([found for s in sid.tolist() if (found := docs.get(s)) is not None])
     aligned: dict[tuple[int, int], list[_Match]] = {}
     for qi, s in zip(q.tolist(), sid.tolist()):
         found = docs.get(s)
@@ -219,15 +226,19 @@ def _extend(norm: Normalized, sents, matches: list[_Match]) -> list[_Match]:
     frontier = list(matches)
     while frontier:
         grown: list[_Match] = []
-        for m in frontier:
-            for qi in (m.q - 1, m.q + 1):
-                if not 0 <= qi < len(sents) or (qi, m.doc.id) in best:
-                    continue
-                lo = max(0, m.local - EXTENSION_REACH)
-                hi = min(m.doc.sentence_count, m.local + EXTENSION_REACH + 1)
-                found: dict[tuple[int, int], _Match] = {}
-                for local in range(lo, hi):
-                    _keep_best(found, aligner.match(qi, m.doc, local, relaxed=True))
+        tries = [
+            (m, qi, range(max(0, m.local - EXTENSION_REACH), min(m.doc.sentence_count, m.local + EXTENSION_REACH + 1)))
+            for m in frontier
+            for qi in (m.q - 1, m.q + 1)
+            if 0 <= qi < len(sents) and (qi, m.doc.id) not in best
+        ]
+        aligner.prefetch([(m.doc, local) for m, _, locals_ in tries for local in locals_])
+        for m, qi, locals_ in tries:
+            if (qi, m.doc.id) in best:
+                continue
+            found: dict[tuple[int, int], _Match] = {}
+            for local in locals_:
+                _keep_best(found, aligner.match(qi, m.doc, local, relaxed=True))
                 if found:
                     best.update(found)
                     grown.extend(found.values())
@@ -274,6 +285,9 @@ def _passages(text: str, norm: Normalized, sents, matches: list[_Match], boiler:
         by_doc.setdefault(m.doc.id, {})[m.q] = m
         docs[m.doc.id] = m.doc
     free = set(range(len(sents)))
+    matched_in: dict[int, set[int]] = {}  # draft sentence -> documents it matched
+    for m in matches:
+        matched_in.setdefault(m.q, set()).add(m.doc.id)
     passages: list[Passage] = []
     # Greedy: the longest run of sentences from one document wins its sentences, so a
     # paragraph copied from one source is one passage from that source even when its
@@ -281,7 +295,7 @@ def _passages(text: str, norm: Normalized, sents, matches: list[_Match], boiler:
     while True:
         best: _Run | None = None
         for doc_id in sorted(by_doc, key=lambda d: docs[d].name):
-            elsewhere = {q for d, qm in by_doc.items() if d != doc_id for q in qm}
+            elsewhere = {q for q in matched_in if matched_in[q] - {doc_id}}
             for run in _runs(docs[doc_id], by_doc[doc_id], free, sents, boiler, options.max_gap_chars, elsewhere):
                 if best is None or run.matched > best.matched:
                     best = run
