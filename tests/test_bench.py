@@ -109,3 +109,50 @@ def test_normalize_many_equals_one_by_one():
         one = normalize(text)
         assert np.array_equal(one.codes, many.codes), text
         assert np.array_equal(one.starts, many.starts) and np.array_equal(one.ends, many.ends), text
+
+
+def test_tiered_compaction_keeps_the_big_segment_and_exact_candidates(tmp_path, monkeypatch):
+    """Small additions to a big index merge among themselves (fast); candidates stay exact."""
+    import numpy as np
+
+    from chachong import storage
+    from chachong.indexer import index_paths
+    from chachong.storage import open_store
+
+    monkeypatch.setattr(storage, "MAX_SEGMENTS", 2)
+    lib = generate_library(150_000, tmp_path / "lib", seed=2)
+    extra = generate_library(0, tmp_path / "extra", seed=2, documents=6, tag="add")
+    small = sorted(extra.path.glob("*.txt"))
+    with open_store(tmp_path / "i.sqlite", create=True) as store:
+        documents = index_paths(store, [lib.path]).documents
+        big = store._db.execute("SELECT id, sentences FROM segments").fetchall()
+        for i in range(3):  # small runs: from the second on, each passes MAX_SEGMENTS
+            part = tmp_path / f"part{i}"
+            part.mkdir()
+            (part / "a.txt").write_text(small[0].read_text(encoding="utf-8").replace("汇编", f"汇编{i}"),
+                                        encoding="utf-8")
+            documents += index_paths(store, [part]).documents
+        segments = store._db.execute("SELECT id, sentences FROM segments ORDER BY id").fetchall()
+        assert segments[0] == big[0] and len(segments) == 2  # the big segment was left alone
+        # Exact candidates: every stored (band, key, id) equals a brute-force scan of the rows.
+        rows = store._db.execute("SELECT band, keys, ids FROM lsh").fetchall()
+        by_band: dict[int, tuple[list, list]] = {}
+        for band, kb, ib in rows:
+            by_band.setdefault(band, ([], []))
+            by_band[band][0].append(np.frombuffer(kb, "<i8"))
+            by_band[band][1].append(np.frombuffer(ib, "<u4"))
+        flat = {b: (np.concatenate(k), np.concatenate(i)) for b, (k, i) in by_band.items()}
+        order = {b: np.argsort(i, kind="stable") for b, (_, i) in flat.items()}
+        ids = flat[0][1][order[0]]
+        keys = np.stack([flat[b][0][order[b]] for b in range(21)], axis=1)
+        probe = keys[::50]
+        q, sid, hits = store.candidates(probe)
+        got = {(int(a), int(b)): int(h) for a, b, h in zip(q, sid, hits)}
+        expected = {}
+        for qi, row in enumerate(probe):
+            shared = (keys == row[None, :]).sum(axis=1)
+            for j in np.flatnonzero(shared):
+                expected[(qi, int(ids[j]))] = int(shared[j])
+        assert got == expected
+        assert ids.size == store.stats()["sentences"]  # each live sentence once: nothing lost, nothing doubled
+        assert store.stats()["documents"] == documents
