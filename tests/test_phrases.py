@@ -152,3 +152,15 @@ def test_check_common_docs_option(cli, corpus_index_path, tmp_path):
     assert default["copy_ratio"] <= 0.01 and default["boilerplate_ratio"] > 0.2
     assert strict["boilerplate_ratio"] < default["boilerplate_ratio"]
     assert cli("check", draft, "--common-docs", "1", "--index", corpus_index_path).code == 2
+
+
+def test_large_library_is_sampled_and_threshold_scaled(corpus_store, monkeypatch):
+    from chachong import phrases
+
+    docs = corpus_store.documents()
+    monkeypatch.setattr(phrases, "MAX_CORPUS_CHARS", 60_000)  # the corpus is ~188K characters
+    table = phrases.compute_phrases(docs, min_docs=12)
+    assert table.sampled
+    assert table.documents == len(docs[::4]) == 13  # every 4th document: ceil(188,069 / 60,000)
+    assert table.min_docs == max(3, round(12 * 13 / 49)) == 3
+    assert all(p.docs >= table.min_docs for p in table.phrases)

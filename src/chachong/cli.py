@@ -68,15 +68,22 @@ def index(
 
     from .phrases import phrase_table
 
+    from .storage import remove_store, store_exists
+
     location = _location(index)
+    created = not store_exists(location)
     store = open_store(location, create=True)
     try:
         with progress_bar("indexing") as update:
             report = index_paths(store, paths, on_progress=update)
         if report.documents:
             phrase_table(store)  # computed once here, so the next check need not
-    finally:
+    except ChachongError:
         store.close()
+        if created:
+            remove_store(location)  # a first run that failed leaves no empty index behind
+        raise
+    store.close()
     if json_out:
         print(json_line({
             "index": location, "added": list(report.added), "replaced": list(report.replaced),

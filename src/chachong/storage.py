@@ -16,6 +16,8 @@ Never pickle: everything is SQL values and raw little-endian numpy buffers.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import sqlite3
 import time
@@ -77,6 +79,24 @@ CREATE TABLE lsh (
 """
 
 
+def _guarded(method):
+    """Report damage PRAGMA quick_check cannot see (bytes overwritten inside a stored value)
+    as a corrupt index when it is read, instead of a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise IndexBusyError(f"index is busy ({exc})", path=self.location) from None
+            raise IndexFileError(f"index file is corrupt ({exc})", path=self.location) from None
+        except (sqlite3.DatabaseError, ValueError) as exc:  # ValueError: a blob of the wrong size
+            raise IndexFileError(f"index file is corrupt ({exc})", path=self.location) from None
+
+    return wrapper
+
+
 def is_redis_url(location: str) -> bool:
     return location.startswith(("redis://", "rediss://", "unix://"))
 
@@ -98,6 +118,18 @@ def store_exists(location: str | Path) -> bool:
 
         return RedisStore.exists(location)
     return Path(location).exists()
+
+
+def remove_store(location: str | Path) -> None:
+    """Delete the index at ``location`` (an index file with its WAL files, or a Redis index)."""
+    location = str(location)
+    if is_redis_url(location):
+        from .redis_store import RedisStore
+
+        RedisStore.drop(location)
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(location + suffix).unlink(missing_ok=True)
 
 
 def chunk_bounds(sorted_keys: np.ndarray, chunk: int = CHUNK_KEYS) -> list[tuple[int, int]]:
@@ -133,6 +165,14 @@ class SqliteStore:
         try:
             self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self._db.execute("PRAGMA foreign_keys = ON")
+            # An index file is untrusted data: SQL stored in its schema (views, triggers,
+            # defaults, CHECKs) may not call functions with side effects.
+            self._db.execute("PRAGMA trusted_schema = OFF")
+            if existed and create and not self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                # A header and no tables: another `index` is creating this file right now,
+                # or the first run was killed before its first commit. Create it as new:
+                # _create waits for the other writer and adds nothing if it finished.
+                existed = False
             if existed:
                 self._check_schema(path)
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -177,8 +217,14 @@ class SqliteStore:
                 f"reads schema {SCHEMA_VERSION}); rebuild it with: chachong index --index {path} PATH",
                 path=path,
             )
+        planted = self._db.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY name"
+        ).fetchone()
+        if planted is not None:
+            # chachong creates neither; one in the file would run SQL of its author's choosing.
+            raise IndexFileError(f"not a chachong index (unexpected {planted[0]} {planted[1]!r})", path=path)
         if path.stat().st_size > QUICK_CHECK_MAX_BYTES:
-            return
+            return  # a full page scan of a large index would cost more than the check itself
         check = self._db.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise IndexFileError(f"index file is corrupt ({check})", path=path)
@@ -219,6 +265,15 @@ class SqliteStore:
     def close(self) -> None:
         self._db.close()
 
+    @contextlib.contextmanager
+    def snapshot(self):
+        """Reads inside see one committed state of the index, whatever writers commit meanwhile."""
+        self._db.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            self._db.execute("COMMIT")
+
     def __enter__(self):
         return self
 
@@ -226,6 +281,7 @@ class SqliteStore:
         self.close()
 
     # -- reading ---------------------------------------------------------------------
+    @_guarded
     def files(self) -> list[FileRecord]:
         rows = self._db.execute(
             "SELECT f.id, f.path, f.sha256, f.chars, f.encoding, f.declared_count, f.warnings,"
@@ -241,11 +297,13 @@ class SqliteStore:
             for r in rows
         ]
 
+    @_guarded
     def file_edge_lines(self, path: str) -> dict[str, int]:
         """Edge lines the stored version of ``path`` contributed to the recurrence counts."""
         row = self._db.execute("SELECT edge_lines FROM files WHERE path = ?", (path,)).fetchone()
         return json.loads(row[0]) if row else {}
 
+    @_guarded
     def file_sha256(self, path: str) -> str | None:
         row = self._db.execute("SELECT sha256 FROM files WHERE path = ?", (path,)).fetchone()
         return row[0] if row else None
@@ -262,6 +320,7 @@ class SqliteStore:
             spans=np.frombuffer(row[8], dtype="<i4").reshape(-1, 2),
         )
 
+    @_guarded
     def documents(self) -> list[DocumentRecord]:
         rows = self._db.execute(
             f"SELECT {self._DOC_COLUMNS} FROM documents d JOIN files f ON f.id = d.file_id"
@@ -269,9 +328,11 @@ class SqliteStore:
         )
         return [self._doc(r) for r in rows]
 
+    @_guarded
     def document_count(self) -> int:
         return self._db.execute("SELECT count(*) FROM documents").fetchone()[0]
 
+    @_guarded
     def edge_line_counts(self, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
         """(occurrences, files) of lines seen at the edges of indexed files."""
         out: dict[str, tuple[int, int]] = {}
@@ -283,6 +344,7 @@ class SqliteStore:
                 out[key] = (row[0], row[1])
         return out
 
+    @_guarded
     def documents_for_sentences(self, sentence_ids: np.ndarray) -> dict[int, tuple[DocumentRecord, int]]:
         """Map live sentence ids to (document, index of the sentence in the document)."""
         sids = np.unique(np.asarray(sentence_ids, dtype=np.int64)).tolist()
@@ -314,6 +376,7 @@ class SqliteStore:
             out[sid] = (doc, sid - doc.sent_base)
         return out
 
+    @_guarded
     def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """LSH candidates of query band keys (shape (m, bands)).
 
@@ -356,6 +419,7 @@ class SqliteStore:
                     s_parts.append(np.tile(cids[a:b], queries.size))
         return _count_pairs(q_parts, s_parts)
 
+    @_guarded
     def stats(self) -> dict[str, int]:
         one = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
         return {
