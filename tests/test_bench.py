@@ -156,3 +156,9 @@ def test_tiered_compaction_keeps_the_big_segment_and_exact_candidates(tmp_path, 
         assert got == expected
         assert ids.size == store.stats()["sentences"]  # each live sentence once: nothing lost, nothing doubled
         assert store.stats()["documents"] == documents
+
+
+def test_bench_cli_rejects_bad_sizes_with_exit_2(cli):
+    out = cli("bench", "--sizes", "lots")
+    assert out.code == 2
+    assert out.stderr.strip() == "chachong: error: --sizes/--phrase-sample: not a size: 'lots' (expected e.g. 1M, 500K, 2000000)"

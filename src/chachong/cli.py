@@ -246,6 +246,49 @@ def pairs(
     return 0
 
 
+@app.command()
+def bench(
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Library sizes in characters, comma-separated (e.g. 1M,10M,90M).")
+    ] = "1M,10M,90M",
+    json_out: JsonOption = False,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the generated libraries and their indexes (cached).")
+    ] = Path("benchmarks/out"),
+    index: Annotated[
+        Optional[str],
+        typer.Option("--index", help="Build the benchmark indexes here instead; {size} is replaced by the "
+                     "size (e.g. /tmp/bench-{size}.sqlite). Never $CHACHONG_INDEX.", show_default=False),
+    ] = None,
+    plot: Annotated[Path, typer.Option("--plot", help="Where to save the plot (PNG).")] = Path("docs/bench.png"),
+    phrase_sample: Annotated[
+        Optional[str],
+        typer.Option("--phrase-sample", metavar="SIZE", help="Compute the stock-phrase table from at most SIZE "
+                     "characters (e.g. 2M) instead of chachong's own limit.", show_default=False),
+    ] = None,
+) -> int:
+    """Benchmark indexing and checking on synthetic 素材库 libraries, beside datasketch."""
+    from .bench import parse_sizes, render_table, run_bench, save_plot
+    from .report import json_line
+
+    try:
+        size_list = parse_sizes(sizes)
+        sample = parse_sizes(phrase_sample)[0] if phrase_sample else None
+    except ValueError as exc:
+        raise UsageError(f"--sizes/--phrase-sample: {exc}") from None
+    result = run_bench(sizes=size_list, out_dir=out, index_location=index, phrase_sample_chars=sample,
+                       log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    try:
+        save_plot(result, plot)
+    except ImportError:
+        print("chachong: matplotlib is not installed (pip install 'chachong[bench]'): no plot", file=sys.stderr)
+    if json_out:
+        print(json_line(result.to_json()))
+    else:
+        print(render_table(result))
+    return 0
+
+
 def _check_writable(path: Path) -> None:
     """Fail before any work when the report could not be written."""
     if path.is_dir():
