@@ -31,6 +31,7 @@ CONTEXT_CHARS = 12  # characters shown on each side of an example
 # definition, so a sample finds them; 2M characters take ~5 s (the suffix array and the LCP walk
 # are O(n log n) and O(n) in Python; 10M took minutes).
 MAX_CORPUS_CHARS = 2_000_000
+MAX_REPEATS = 1500  # repeats trimmed and described, strongest first
 _SEPARATOR = "\x00"
 # A phrase does not start or end on a function word: "…思想为" and "的坚强领导下" read as cut off.
 _LEADING_FUNCTION_WORDS = frozenset("的和及与了并而")
@@ -206,7 +207,7 @@ def _maximal_repeats(text: str, doc_starts: np.ndarray, *, min_docs: int) -> lis
         if h:
             h -= 1
     owner = np.searchsorted(doc_starts, np.asarray(sa), side="right") - 1
-    out: list[str] = []
+    out: list[tuple[int, int, str]] = []  # (documents, length, phrase)
     stack: list[tuple[int, int]] = []  # (lcp value, left bound)
     for i in range(1, n + 1):
         cur = lcp[i] if i < n else 0
@@ -214,14 +215,18 @@ def _maximal_repeats(text: str, doc_starts: np.ndarray, *, min_docs: int) -> lis
         while stack and stack[-1][0] > cur:
             length, left = stack.pop()
             if length >= MIN_PHRASE_CHARS and i - left >= min_docs:
-                if len(set(owner[left:i].tolist())) >= min_docs:
+                n_docs = len(set(owner[left:i].tolist()))
+                if n_docs >= min_docs:
                     before = {text[p - 1] if p else _SEPARATOR for p in sa[left:i]}
                     if len(before) > 1 or before & stop:
                         p = sa[left]
-                        out.append(text[p : p + length])
+                        out.append((n_docs, length, text[p : p + length]))
         if not stack or stack[-1][0] < cur:
             stack.append((cur, left))
-    return out
+    # A library of near-duplicates has repeats by the thousand; the list shows the strongest,
+    # and trimming and the maximality check below cost time per phrase (squared, for the latter).
+    out.sort(key=lambda r: (-r[0], -r[1], r[2]))
+    return [phrase for _, _, phrase in out[:MAX_REPEATS]]
 
 
 _jieba = None
