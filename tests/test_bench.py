@@ -162,3 +162,19 @@ def test_bench_cli_rejects_bad_sizes_with_exit_2(cli):
     out = cli("bench", "--sizes", "lots")
     assert out.code == 2
     assert out.stderr.strip() == "chachong: error: --sizes/--phrase-sample: not a size: 'lots' (expected e.g. 1M, 500K, 2000000)"
+
+
+def test_redis_is_measured_beside_the_embedded_index(tmp_path, redis_server):
+    from .conftest import fresh_redis_url
+
+    url = fresh_redis_url(redis_server)
+    result = run_bench(sizes=[30_000], out_dir=tmp_path, index_location=url, check_repeats=1,
+                       process_repeats=1, add_documents=0, baseline_max_chars=0)
+    [size] = result.sizes
+    assert size.redis is not None
+    assert size.redis["index"]["sentences"] == size.index["sentences"] > 0
+    assert size.redis["index"]["disk_bytes"] > 0  # Redis memory used by the index
+    assert size.redis["check"]["copy_ratio"] == size.check["copy_ratio"] > 0  # same draft, same answer
+    assert (tmp_path / "index-30000.sqlite").exists()  # the embedded index of the same library
+    table = render_table(result)
+    assert "chachong index, Redis" in table and "Redis  5,000 chars" in table.replace("K Redis", " Redis")

@@ -415,9 +415,28 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[pos]
 
 
-def _index_size(location: str) -> int:
-    if "://" in location:
-        return 0
+def _fresh_index(location: str) -> int:
+    """Remove any index at ``location``; return Redis' memory baseline (0 for a file)."""
+    from .storage import is_redis_url
+
+    if is_redis_url(location):
+        from .redis_store import RedisStore
+
+        RedisStore.drop(location)
+        return RedisStore.used_memory(location)
+    for p in Path(location).parent.glob(Path(location).name + "*"):
+        p.unlink()
+    return 0
+
+
+def _index_size(location: str, baseline: int = 0) -> int:
+    """Bytes on disk of an index file, or Redis memory used above ``baseline``."""
+    from .storage import is_redis_url
+
+    if is_redis_url(location):
+        from .redis_store import RedisStore
+
+        return RedisStore.used_memory(location) - baseline
     return sum(p.stat().st_size for p in Path(location).parent.glob(Path(location).name + "*"))
 
 
@@ -431,6 +450,7 @@ class SizeResult:
     baseline: dict | None = None  # datasketch, only on sizes it finishes in reasonable time
     check: dict = field(default_factory=dict)
     add: dict | None = None  # adding ADDED_DOCUMENTS documents to this index
+    redis: dict | None = None  # {"index": …, "check": …} on Redis, beside the embedded file
 
 
 @dataclass(slots=True)
@@ -457,6 +477,37 @@ def _machine() -> dict:
             "python": platform.python_version(), "load_start": round(load[0], 2)}
 
 
+def _measure_index(lib, location: str, phrase_sample_chars: int | None) -> dict:
+    """A whole `chachong index` run of ``lib`` into a fresh index at ``location``."""
+    baseline = _fresh_index(location)
+    child = _run_child(_call("_index_child", str(lib.path), location, phrase_sample_chars))
+    out = child.output
+    return {
+        "seconds": round(child.seconds, 3), "peak_rss": child.peak_rss,
+        "index_s": round(out["index_s"], 3), "phrases_s": round(out["phrases_s"], 3),
+        "sentences": out["sentences"], "disk_bytes": _index_size(location, baseline),
+        "chars_per_s": lib.chars / child.seconds, "sentences_per_s": out["sentences"] / child.seconds,
+    }
+
+
+def _measure_check(location: str, draft: Path, check_repeats: int, process_repeats: int) -> dict:
+    """The draft checked in-process (p50/p95) and as whole `chachong check` processes."""
+    child = _run_child(_call("_check_child", location, str(draft), check_repeats))
+    out = child.output
+    procs = [_run_child([sys.executable, "-m", "chachong", "check", str(draft), "--index",
+                         location, "--json"]) for _ in range(process_repeats)]
+    return {
+        "draft_chars": len(draft.read_text(encoding="utf-8")),
+        "copy_ratio": round(out["copy_ratio"], 4), "passages": out["passages"],
+        "open_s": round(out["open_s"], 4), "first_s": round(out["first_s"], 4),
+        "p50_s": round(_pct(out["times"], 0.5), 4), "p95_s": round(_pct(out["times"], 0.95), 4),
+        "peak_rss": child.peak_rss,
+        "process_p50_s": round(_pct([p.seconds for p in procs], 0.5), 4),
+        "process_p95_s": round(_pct([p.seconds for p in procs], 0.95), 4),
+        "process_peak_rss": max(p.peak_rss for p in procs),
+    }
+
+
 def run_bench(
     *,
     sizes: list[int],
@@ -478,6 +529,8 @@ def run_bench(
     of the largest size. ``phrase_sample_chars`` overrides the size of the sample the
     stock-phrase table is computed from (default: chachong's own limit).
     """
+    from .storage import is_redis_url
+
     say = log or (lambda msg: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -491,22 +544,19 @@ def run_bench(
         lib = generate_library(n, out_dir, seed=seed)
         r = SizeResult(chars=lib.chars, files=lib.files, documents=lib.documents,
                        generate_s=round(lib.seconds, 3))
-        if index_location:
+        redis_location = None
+        if index_location and is_redis_url(index_location):
+            # Redis is measured beside the embedded file: same library, same draft, one run.
+            redis_location = index_location.replace("{size}", str(n))
+            location = str(out_dir / f"index-{n}.sqlite")
+        elif index_location:
             location = index_location.replace("{size}", str(n))
         else:
             location = str(out_dir / f"index-{n}.sqlite")
-        if "://" not in location:
-            for p in Path(location).parent.glob(Path(location).name + "*"):
-                p.unlink()
+        draft = out_dir / f"draft-{n}-s{seed}.txt"
+        draft.write_text(make_draft(lib.path, seed=seed), encoding="utf-8")
         say("  chachong index")
-        child = _run_child(_call("_index_child", str(lib.path), location, phrase_sample_chars))
-        out = child.output
-        r.index = {
-            "seconds": round(child.seconds, 3), "peak_rss": child.peak_rss,
-            "index_s": round(out["index_s"], 3), "phrases_s": round(out["phrases_s"], 3),
-            "sentences": out["sentences"], "disk_bytes": _index_size(location),
-            "chars_per_s": lib.chars / child.seconds, "sentences_per_s": out["sentences"] / child.seconds,
-        }
+        r.index = _measure_index(lib, location, phrase_sample_chars)
         if lib.chars <= baseline_max_chars and BASELINE_SCRIPT.exists():
             say("  datasketch baseline")
             child = _run_child([sys.executable, str(BASELINE_SCRIPT), str(lib.path)])
@@ -519,27 +569,19 @@ def run_bench(
                 "sentences_per_s": out["sentences"] / child.seconds,
             }
         say("  check a 5,000-character draft")
-        draft = out_dir / f"draft-{n}-s{seed}.txt"
-        draft.write_text(make_draft(lib.path, seed=seed), encoding="utf-8")
-        child = _run_child(_call("_check_child", location, str(draft), check_repeats))
-        out = child.output
-        procs = [_run_child([sys.executable, "-m", "chachong", "check", str(draft), "--index",
-                             location, "--json"]) for _ in range(process_repeats)]
-        r.check = {
-            "draft_chars": len(draft.read_text(encoding="utf-8")),
-            "copy_ratio": round(out["copy_ratio"], 4), "passages": out["passages"],
-            "open_s": round(out["open_s"], 4), "first_s": round(out["first_s"], 4),
-            "p50_s": round(_pct(out["times"], 0.5), 4), "p95_s": round(_pct(out["times"], 0.95), 4),
-            "peak_rss": child.peak_rss,
-            "process_p50_s": round(_pct([p.seconds for p in procs], 0.5), 4),
-            "process_p95_s": round(_pct([p.seconds for p in procs], 0.95), 4),
-            "process_peak_rss": max(p.peak_rss for p in procs),
-        }
+        r.check = _measure_check(location, draft, check_repeats, process_repeats)
+        if redis_location:
+            say("  the same on Redis")
+            r.redis = {
+                "index": _measure_index(lib, redis_location, phrase_sample_chars),
+                "check": _measure_check(redis_location, draft, check_repeats, process_repeats),
+            }
         results.append(r)
     if results and add_documents:
         last = results[-1]
         location = (index_location.replace("{size}", str(max(sizes)))
-                    if index_location else str(out_dir / f"index-{max(sizes)}.sqlite"))
+                    if index_location and not is_redis_url(index_location)
+                    else str(out_dir / f"index-{max(sizes)}.sqlite"))
         say(f"  add {add_documents:,} documents to the {last.chars:,}-character index")
         extra = generate_library(0, out_dir, seed=seed, documents=add_documents, tag="add")
         child = _run_child(_call("_index_child", str(extra.path), location, phrase_sample_chars))
@@ -581,6 +623,12 @@ def render_table(result: BenchResult) -> str:
         rows.append((_chars(s.chars), "chachong index", f"{i['seconds']:.1f}", f"{i['chars_per_s'] / 1e6:.2f}M",
                      f"{i['sentences_per_s']:,.0f}", _mb(i["peak_rss"]), _mb(i["disk_bytes"]),
                      f"index {i['index_s']:.1f} s + phrase table {i['phrases_s']:.1f} s"))
+        if s.redis:
+            i2 = s.redis["index"]
+            rows.append((_chars(s.chars), "chachong index, Redis", f"{i2['seconds']:.1f}",
+                         f"{i2['chars_per_s'] / 1e6:.2f}M", f"{i2['sentences_per_s']:,.0f}",
+                         _mb(i2["peak_rss"]), _mb(i2["disk_bytes"]) + " in Redis",
+                         f"index {i2['index_s']:.1f} s + phrase table {i2['phrases_s']:.1f} s"))
         if s.baseline:
             b = s.baseline
             speedup = i["chars_per_s"] / b["chars_per_s"]
@@ -596,11 +644,14 @@ def render_table(result: BenchResult) -> str:
     rows = [("library", "draft", "in-process p50", "p95", "first", "process p50", "p95",
              "process peak memory", "copy ratio")]
     for s in result.sizes:
-        c = s.check
-        rows.append((_chars(s.chars), f"{c['draft_chars']:,} chars", f"{c['p50_s'] * 1e3:.0f} ms",
-                     f"{c['p95_s'] * 1e3:.0f} ms", f"{c['first_s'] * 1e3:.0f} ms",
-                     f"{c['process_p50_s']:.2f} s", f"{c['process_p95_s']:.2f} s",
-                     _mb(c["process_peak_rss"]), f"{c['copy_ratio']:.1%}"))
+        checks = [(_chars(s.chars), s.check)]
+        if s.redis:
+            checks.append((_chars(s.chars) + " Redis", s.redis["check"]))
+        for label, c in checks:
+            rows.append((label, f"{c['draft_chars']:,} chars", f"{c['p50_s'] * 1e3:.0f} ms",
+                         f"{c['p95_s'] * 1e3:.0f} ms", f"{c['first_s'] * 1e3:.0f} ms",
+                         f"{c['process_p50_s']:.2f} s", f"{c['process_p95_s']:.2f} s",
+                         _mb(c["process_peak_rss"]), f"{c['copy_ratio']:.1%}"))
     lines += _align(rows)
     for s in result.sizes:
         if s.add:
