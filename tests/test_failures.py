@@ -303,11 +303,15 @@ def test_package_never_unpickles_or_evaluates():
         r"|enable_load_extension|load_extension\(|yaml\.load\(|__import__\("
     )
     package = REPO / "src" / "chachong"
+    # The one exception: the benchmark's datasketch baseline measures len(pickle.dumps(lsh)),
+    # the size of what a datasketch user stores; it never loads one (pickle.load is still banned).
+    allowed = {("src/chachong/bench_baseline.py", "import pickle  # only dumps: the size of what a datasketch user would store")}
     hits = [
         f"{path.relative_to(REPO)}:{n}: {line.strip()}"
         for path in sorted(package.rglob("*.py"))
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if forbidden.search(line) and not line.lstrip().startswith("#")
+        and (str(path.relative_to(REPO)), line.strip()) not in allowed
     ]
     assert hits == []
 

@@ -41,7 +41,6 @@ DRAFT_CHARS = 5_000
 ADDED_DOCUMENTS = 1_000
 # The baseline lives outside the package: it pickles (what its users do to persist a
 # MinHashLSH), and the package itself never imports pickle. Present in a source checkout.
-BASELINE_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "baseline_datasketch.py"
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 _CLAUSE_END = re.compile(r"(?<=[，、：])")
@@ -557,9 +556,9 @@ def run_bench(
         draft.write_text(make_draft(lib.path, seed=seed), encoding="utf-8")
         say("  chachong index")
         r.index = _measure_index(lib, location, phrase_sample_chars)
-        if lib.chars <= baseline_max_chars and BASELINE_SCRIPT.exists():
+        if lib.chars <= baseline_max_chars:
             say("  datasketch baseline")
-            child = _run_child([sys.executable, str(BASELINE_SCRIPT), str(lib.path)])
+            child = _run_child([sys.executable, "-m", "chachong.bench_baseline", str(lib.path)])
             out = child.output
             r.baseline = {
                 "seconds": round(child.seconds, 3), "peak_rss": child.peak_rss,

@@ -5,7 +5,9 @@ One ``MinHash.update`` per shingle (bytes, datasketch's default hash), one
 shingles are the same. Persisting is what its users do: pickle the LSH. We only measure
 the pickle's length; nothing here ever loads a pickle.
 
-Usage: python benchmarks/baseline_datasketch.py LIBRARY_DIR  (prints one JSON line)
+Usage: python -m chachong.bench_baseline LIBRARY_DIR  (prints one JSON line)
+
+It ships in the package so `chachong bench` compares with it after a plain `pip install .`.
 """
 
 from __future__ import annotations
