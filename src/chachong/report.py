@@ -80,8 +80,8 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
     if result.sources:
         table = Table(title="Sources", title_justify="left", show_lines=False)
         table.add_column("#", justify="right")
-        table.add_column("document")
-        table.add_column("file")
+        table.add_column("document", overflow="fold")  # titles are shown whole, folded if narrow
+        table.add_column("file", overflow="fold")
         table.add_column("share", justify="right")
         table.add_column("chars", justify="right")
         table.add_column("passages", justify="right")
