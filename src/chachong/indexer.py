@@ -168,6 +168,7 @@ def index_paths(
     explicit = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
     sources: list[tuple[str, SourceText]] = []
     unchanged: list[str] = []
+    replaced: list[str] = []  # already indexed with other content
     seen: set[str] = set()
     for path in files:
         label = label_for(path)
@@ -181,10 +182,13 @@ def index_paths(
                 raise
             skipped.append((str(path), exc.problem))
             continue
-        if store.file_sha256(label) == source.sha256:
+        stored_sha = store.file_sha256(label)
+        if stored_sha == source.sha256:
             unchanged.append(label)
             continue
         sources.append((label, source))
+        if stored_sha is not None:
+            replaced.append(label)
 
     edge = [(label, _edge_keys(src.text)) for label, src in sources]
     stored = store.edge_line_counts(k for _, e in edge for k in e)
@@ -203,12 +207,9 @@ def index_paths(
     }
 
     new_files: list[NewFile] = []
-    replaced: list[str] = []
     for i, (label, source) in enumerate(sources):
         if on_progress:
             on_progress(i, len(sources), label)
-        if store.file_sha256(label) is not None:
-            replaced.append(label)
         new_files.append(encode_file(source, label=label, recurring=recurring, params=store.params))
     if on_progress:
         on_progress(len(sources), len(sources), "writing index")

@@ -87,20 +87,18 @@ def index_generation(store) -> str:
 
 def phrase_table(store, *, min_docs: int | None = None) -> PhraseTable:
     """The phrase table of ``store``, from its cache when the index has not changed."""
-    from .derived import load_derived, save_derived
-
     docs_total = store.document_count()
     min_docs = default_min_docs(docs_total) if min_docs is None else max(2, min_docs)
     name = f"phrases:{min_docs}"
     generation = index_generation(store)
-    cached = load_derived(store, name, generation)
+    cached = store.get_derived(name, generation)
     if cached is not None:
         return _table_from_json(cached)
     table = compute_phrases(store.documents(), min_docs=min_docs)
     # Another process may have changed the index while we read it: cache only a table that
     # is known to belong to one generation.
     if index_generation(store) == generation:
-        save_derived(store, name, generation, json.dumps(_table_to_json(table), ensure_ascii=False).encode())
+        store.put_derived(name, generation, json.dumps(_table_to_json(table), ensure_ascii=False).encode())
     return table
 
 

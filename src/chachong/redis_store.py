@@ -542,7 +542,7 @@ class RedisStore:
             "segments": 1 if documents else 0,  # one bucket space, appended to in place
         }
 
-    # -- derived data (phrase table cache, see derived.py) ------------------------------
+    # -- derived data (the phrase table cache, as SqliteStore) ------------------------------
     @_wrapped
     def get_derived(self, name: str, generation: str) -> bytes | None:
         stored, value = self._client.hmget(f"{self._bulk}x:{name}", ["generation", "value"])

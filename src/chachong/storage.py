@@ -265,6 +265,34 @@ class SqliteStore:
     def close(self) -> None:
         self._db.close()
 
+    # -- derived data (the phrase table), cached in the same file ------------------------
+    @_guarded
+    def get_derived(self, name: str, generation: str) -> bytes | None:
+        """A cached value computed from the index at ``generation``, or None."""
+        try:
+            row = self._db.execute(
+                "SELECT value FROM derived WHERE name = ? AND generation = ?", (name, generation)
+            ).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return None  # nothing cached yet (the table is made on first write)
+            raise
+        return row[0] if row else None
+
+    def put_derived(self, name: str, generation: str, value: bytes) -> None:
+        # A connection of its own: inside a check, ours holds the snapshot's read transaction,
+        # which cannot become a write once another writer has committed. Closed at once, so
+        # no WAL file outlives the index.
+        try:
+            with contextlib.closing(sqlite3.connect(self.location, timeout=30)) as db, db:
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS derived"
+                    " (name TEXT PRIMARY KEY, generation TEXT NOT NULL, value BLOB NOT NULL)"
+                )
+                db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, generation, value))
+        except sqlite3.OperationalError:
+            pass  # a read-only or busy index still answers; the table is just recomputed next time
+
     @contextlib.contextmanager
     def snapshot(self):
         """Reads inside see one committed state of the index, whatever writers commit meanwhile."""
