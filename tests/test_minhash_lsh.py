@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chachong.lsh import LshParams, band_keys
 from chachong.minhash import signatures
@@ -78,3 +80,14 @@ def test_store_candidates_equal_brute_force(corpus_store):
         for j in np.flatnonzero(shared):
             expected[(qi, int(j))] = int(shared[j])
     assert got == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(keys=st.lists(st.sampled_from([-(2**63), -7, 0, 3, 2**40, 2**63 - 1]) | st.integers(-(2**63), 2**63 - 1),
+                     max_size=300))
+def test_segment_sort_is_numpys_stable_argsort(keys):
+    """LSH segments are written in (key, sentence id) order: the fast sort must be stable."""
+    from chachong.storage import _stable_argsort
+
+    arr = np.asarray(keys, dtype=np.int64)
+    assert _stable_argsort(arr).tolist() == np.argsort(arr, kind="stable").tolist()

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 import jieba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chachong.check import CheckOptions, check_text
+from chachong.indexer import index_paths, label_for
 from chachong.normalize import normalize
 from chachong.phrases import default_min_docs, phrase_table
+from chachong.storage import open_store
 
-from .conftest import corpus_text
+from .conftest import REPO, corpus_text
 
 ORIGINAL_IN_THE_GENRE = """2024年，我局坚持以新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大精神，在县委、县政府的坚强领导下，围绕全县水利工作大局，扎实推进各项任务落实。
 一是开展学习贯彻新时代中国特色社会主义思想主题教育，组织干部职工集中学习十二次，撰写心得体会四十余篇。
@@ -164,3 +170,112 @@ def test_large_library_is_sampled_and_threshold_scaled(corpus_store, monkeypatch
     assert table.documents == len(docs[::4]) == 13  # every 4th document: ceil(188,069 / 60,000)
     assert table.min_docs == max(3, round(12 * 13 / 49)) == 3
     assert all(p.docs >= table.min_docs for p in table.phrases)
+
+
+# -- the repeat finder against a slow reference ---------------------------------------------
+def _reference_repeats(docs: list[str], *, min_docs: int, min_chars: int) -> list[tuple[str, int]]:
+    """Every substring, counted by brute force: maximal repeats in >= min_docs documents."""
+    text = "".join(d + "\x00" for d in docs)
+    owner = [i for i, d in enumerate(docs) for _ in range(len(d) + 1)]
+    stop = {"\x00", "\n"}
+    found = {}
+    for a in range(len(text)):
+        for b in range(a + min_chars, len(text) + 1):
+            s = text[a:b]
+            if stop & set(s):
+                break
+            if s in found:
+                continue
+            occ = [p for p in range(len(text)) if text.startswith(s, p)]
+            n_docs = len({owner[p] for p in occ})
+            before = {text[p - 1] if p else "\x00" for p in occ}
+            after = {text[p + len(s)] if p + len(s) < len(text) else "\x00" for p in occ}
+            left_maximal = len(before) > 1 or bool(before & stop)
+            right_maximal = len(after) > 1 or bool(after & stop)
+            if n_docs >= min_docs and left_maximal and right_maximal:
+                found[s] = (n_docs, occ[0])
+    ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], -len(kv[0]), kv[0]))
+    return [(s, first) for s, (_, first) in ranked]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    docs=st.lists(st.text(alphabet="ab\n党", max_size=24), min_size=1, max_size=6),
+    min_docs=st.integers(2, 3),
+    min_chars=st.integers(2, 4),
+)
+def test_maximal_repeats_match_a_brute_force_reference(docs, min_docs, min_chars):
+    from chachong import phrases
+
+    text = "".join(d + "\x00" for d in docs)
+    starts = np.cumsum([0] + [len(d) + 1 for d in docs[:-1]])
+    corpus = phrases._SuffixCorpus(text, starts)
+    got = phrases._maximal_repeats(corpus, min_docs=min_docs, min_chars=min_chars)
+    assert got == _reference_repeats(docs, min_docs=min_docs, min_chars=min_chars)
+    for s, first in got:  # and the suffix array finds every occurrence, as str.find does
+        assert corpus.occurrences(s).tolist() == [p for p in range(len(text)) if text.startswith(s, p)]
+        assert text.find(s) == first
+
+
+# -- the phrase table computed beside `index`, in a second process -----------------------------
+@pytest.fixture
+def background(monkeypatch):
+    """Use the worker even for the small corpus, and on a one-core machine."""
+    from chachong import phrases
+
+    monkeypatch.setattr(phrases, "BACKGROUND_MIN_CHARS", 0)
+    monkeypatch.setattr(phrases, "_usable_cpus", lambda: 2)
+    return phrases
+
+
+def _serial_table(store):
+    from chachong.phrases import compute_phrases
+
+    return compute_phrases(store.documents(), min_docs=default_min_docs(store.document_count()))
+
+
+def test_background_table_is_the_serial_one_and_cached(background, index_location, corpus_copy):
+    files = sorted(corpus_copy.iterdir())
+    with open_store(index_location, create=True) as store:
+        index_paths(store, files[:3])
+        # The second run adds two files and replaces one: the worker must drop its old version.
+        files[0].write_text(files[0].read_text(encoding="utf-8") + "\n补充一句新的内容。\n", encoding="utf-8")
+        job = background.BackgroundPhraseTable(index_location)
+        report = index_paths(store, [corpus_copy], on_split=job.start)
+        assert report.replaced == (label_for(files[0]),) and len(report.added) == 2
+        table = job.finish(store)
+        assert job.in_background and job.worker_seconds > 0 and job.worker_peak_rss > 0
+        assert table == _serial_table(store)
+        cached = store.get_derived(f"phrases:{table.min_docs}", background.index_generation(store))
+        assert cached is not None and phrase_table(store) == table
+
+
+def test_background_table_of_a_state_another_writer_changed_is_not_cached(
+    background, index_location, corpus_copy
+):
+    files = sorted(corpus_copy.iterdir())
+    with open_store(index_location, create=True) as store, open_store(index_location) as other:
+        job = background.BackgroundPhraseTable(index_location)
+        index_paths(store, files[:4], on_split=job.start)
+        index_paths(other, [files[4]])  # commits before the worker's table is collected
+        table = job.finish(store)
+        assert job.in_background
+        assert table == _serial_table(store) and table.documents == 49
+
+
+def test_a_failed_worker_leaves_the_table_to_the_index_process(background, tmp_path):
+    location = str(tmp_path / "index.sqlite")
+    with open_store(location, create=True) as store:
+        job = background.BackgroundPhraseTable(str(tmp_path / "missing" / "index.sqlite"))
+        index_paths(store, [REPO / "corpus"], on_split=job.start)
+        table = job.finish(store)
+        assert job.in_background and job.worker_seconds is None  # the worker could not open it
+        assert table == _serial_table(store)
+
+
+def test_index_command_leaves_the_phrase_table_cached(background, cli, index_location):
+    assert cli("index", str(REPO / "corpus"), "--index", index_location).code == 0
+    with open_store(index_location) as store:
+        generation = background.index_generation(store)
+        raw = store.get_derived(f"phrases:{default_min_docs(store.document_count())}", generation)
+        assert raw is not None and background._table_from_json(raw) == _serial_table(store)

@@ -63,26 +63,28 @@ def index(
 ) -> int:
     """Add files or folders to the index (incremental: unchanged files are skipped)."""
     from .indexer import index_paths
+    from .phrases import BackgroundPhraseTable
     from .report import console_for, json_line, progress_bar, render_index_report
-    from .storage import open_store
-
-    from .phrases import phrase_table
-
-    from .storage import remove_store, store_exists
+    from .storage import open_store, remove_store, store_exists
 
     location = _location(index)
     created = not store_exists(location)
     store = open_store(location, create=True)
+    # The phrase table is computed here, so the next check need not: beside MinHash and
+    # the write, in a second process, when the run is large enough to gain from it.
+    phrases = BackgroundPhraseTable(location)
     try:
         with progress_bar("indexing") as update:
-            report = index_paths(store, paths, on_progress=update)
+            report = index_paths(store, paths, on_progress=update, on_split=phrases.start)
         if report.documents:
-            phrase_table(store)  # computed once here, so the next check need not
+            phrases.finish(store)
     except ChachongError:
         store.close()
         if created:
             remove_store(location)  # a first run that failed leaves no empty index behind
         raise
+    finally:
+        phrases.cancel()
     store.close()
     if json_out:
         print(json_line({
@@ -266,6 +268,10 @@ def bench(
         typer.Option("--phrase-sample", metavar="SIZE", help="Compute the stock-phrase table from at most SIZE "
                      "characters (e.g. 2M) instead of chachong's own limit.", show_default=False),
     ] = None,
+    baseline_up_to: Annotated[
+        str, typer.Option("--baseline-up-to", metavar="SIZE", help="Run the datasketch baseline on the "
+                          "libraries up to SIZE characters (it takes ~8 s per million; 0: never).")
+    ] = "10M",
 ) -> int:
     """Benchmark indexing and checking on synthetic 素材库 libraries, beside datasketch."""
     from .bench import parse_sizes, render_table, run_bench, save_plot
@@ -274,9 +280,11 @@ def bench(
     try:
         size_list = parse_sizes(sizes)
         sample = parse_sizes(phrase_sample)[0] if phrase_sample else None
+        baseline_max = 0 if baseline_up_to.strip() == "0" else parse_sizes(baseline_up_to)[0]
     except ValueError as exc:
-        raise UsageError(f"--sizes/--phrase-sample: {exc}") from None
+        raise UsageError(f"--sizes/--phrase-sample/--baseline-up-to: {exc}") from None
     result = run_bench(sizes=size_list, out_dir=out, index_location=index, phrase_sample_chars=sample,
+                       baseline_max_chars=baseline_max,
                        log=lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
         save_plot(result, plot)

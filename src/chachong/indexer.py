@@ -24,7 +24,7 @@ from .reading import SUPPORTED_SUFFIXES, SourceText, read_text
 from .records import NewDocument, NewFile
 from .sentences import split_sentences
 from .shingles import sentence_shingles
-from .splitting import line_key, split_documents
+from .splitting import DocumentSpan, Split, line_key, split_documents
 
 BUNDLED_LABEL = "corpus"
 EDGE_HEAD_LINES = 3
@@ -34,6 +34,17 @@ MIN_FILES = 2
 MIN_OCCURRENCES = 3
 
 Progress = Callable[[int, int, str], None]  # (files done, files total, current file)
+OnSplit = Callable[[list["SplitFile"]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SplitFile:
+    """A file being added, split into documents: what ``on_split`` receives."""
+
+    path: str  # its label in the index
+    sha256: str
+    text: str
+    documents: tuple[DocumentSpan, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +137,20 @@ def _set_aside_keys(text: str, recurring: set[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+def split_file(source: SourceText, *, label: str, recurring: set[str]) -> Split:
+    """The documents of a file, its ads and watermarks (recurring edge lines) set aside."""
+    set_aside = _set_aside_keys(source.text, recurring)
+    return split_documents(source.text, fallback_title=Path(label).stem, set_aside=set_aside)
+
+
 def encode_file(
-    source: SourceText, *, label: str, recurring: set[str], params: LshParams
+    source: SourceText, *, label: str, recurring: set[str], params: LshParams,
+    split: Split | None = None,
 ) -> NewFile:
+    """Everything the store keeps of one file; ``split``: its `split_file`, if already done."""
     text = source.text
-    set_aside = _set_aside_keys(text, recurring)
-    split = split_documents(text, fallback_title=Path(label).stem, set_aside=set_aside)
+    if split is None:
+        split = split_file(source, label=label, recurring=recurring)
     norm = normalize(text)
     sentences = split_sentences(norm)
     keys = np.zeros((0, params.bands), dtype=np.int64)
@@ -161,9 +180,15 @@ def encode_file(
 
 
 def index_paths(
-    store, paths: Sequence[str | Path], *, on_progress: Progress | None = None
+    store, paths: Sequence[str | Path], *, on_progress: Progress | None = None,
+    on_split: OnSplit | None = None,
 ) -> IndexReport:
-    """Add files and folders to ``store``; unchanged files are left as they are."""
+    """Add files and folders to ``store``; unchanged files are left as they are.
+
+    ``on_split(files)`` is called once every new file is split into documents and before
+    the slow part (MinHash and the write) begins, with the files being added or replaced,
+    so work that needs only the documents can run meanwhile.
+    """
     files, skipped = collect_files(paths)
     explicit = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
     sources: list[tuple[str, SourceText]] = []
@@ -206,11 +231,18 @@ def index_paths(
         k for k in occurrences if in_files[k] >= MIN_FILES or occurrences[k] >= MIN_OCCURRENCES
     }
 
+    splits = [split_file(source, label=label, recurring=recurring) for label, source in sources]
+    if on_split and sources:
+        on_split([
+            SplitFile(path=label, sha256=source.sha256, text=source.text, documents=split.documents)
+            for (label, source), split in zip(sources, splits)
+        ])
     new_files: list[NewFile] = []
-    for i, (label, source) in enumerate(sources):
+    for i, ((label, source), split) in enumerate(zip(sources, splits)):
         if on_progress:
             on_progress(i, len(sources), label)
-        new_files.append(encode_file(source, label=label, recurring=recurring, params=store.params))
+        new_files.append(encode_file(source, label=label, recurring=recurring, params=store.params,
+                                     split=split))
     if on_progress:
         on_progress(len(sources), len(sources), "writing index")
     store.write(new_files)

@@ -6,33 +6,40 @@ occurrences (it is right-maximal by construction and we keep it only when its oc
 are not all preceded by the same character). It is then trimmed to jieba word boundaries
 in the original text, so the list reads as phrases a person writes, not cut-off runs.
 
-Why hand-written: the suffix array (prefix doubling in numpy) and the LCP-interval walk
-are a few dozen lines; the libraries that build suffix arrays do not give document
-frequencies of maximal repeats, which is the part that matters here.
+The suffix array and LCP array come from libdivsufsort (pydivsufsort). Hand-written: the
+walk over LCP intervals that counts documents per maximal repeat, which no suffix-array
+library gives, and which is what decides whether a repeat is a stock phrase.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import hashlib
 import json
 import logging
 import math
+import os
+import subprocess
+import sys
+import threading
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .normalize import Normalized, normalize
+from .normalize import Normalized, normalize_many
+from .records import document_name
 
 MIN_PHRASE_CHARS = 8  # normalized characters in a repeat before trimming
 MIN_TRIMMED_CHARS = 6  # and after trimming to word boundaries
 MIN_CONTENT_CHARS = 5  # characters other than masks: "#年#月#日" is not a phrase
 CONTEXT_CHARS = 12  # characters shown on each side of an example
 # Larger libraries: phrases come from an even sample of documents. Stock phrases are common by
-# definition, so a sample finds them; 2M characters take ~5 s (the suffix array and the LCP walk
-# are O(n log n) and O(n) in Python; 10M took minutes).
+# definition, so a sample finds them, and the table costs the same ~1-2 s at 10M or 90M.
 MAX_CORPUS_CHARS = 2_000_000
 MAX_REPEATS = 1500  # repeats trimmed and described, strongest first
 _SEPARATOR = "\x00"
+_STOP_CODES = np.array([ord(_SEPARATOR), ord("\n")], dtype="<u4")  # repeats never cross these
 # A phrase does not start or end on a function word: "…思想为" and "的坚强领导下" read as cut off.
 _LEADING_FUNCTION_WORDS = frozenset("的和及与了并而")
 _TRAILING_FUNCTION_WORDS = frozenset("为的和及与对把在是了以将并等向从于#")  # "#": a trailing number
@@ -79,9 +86,14 @@ class PhraseTable:
 
 def index_generation(store) -> str:
     """Changes whenever the set of indexed files changes."""
+    return _generation((f.path, f.sha256) for f in store.files())
+
+
+def _generation(files) -> str:
+    """Of ``(path, sha256)`` pairs in path order (as stores list their files)."""
     h = hashlib.sha256()
-    for f in store.files():
-        h.update(f"{f.path}\0{f.sha256}\n".encode())
+    for path, sha256 in files:
+        h.update(f"{path}\0{sha256}\n".encode())
     return h.hexdigest()
 
 
@@ -100,6 +112,209 @@ def phrase_table(store, *, min_docs: int | None = None) -> PhraseTable:
     if index_generation(store) == generation:
         store.put_derived(name, generation, json.dumps(_table_to_json(table), ensure_ascii=False).encode())
     return table
+
+
+# Below this many new characters the index work is too short for a second process to pay
+# for its start-up (~0.3 s).
+BACKGROUND_MIN_CHARS = 1_000_000
+
+
+class BackgroundPhraseTable:
+    """The default phrase table of an index being written, computed meanwhile.
+
+    `chachong index` must leave the phrase table cached (a check needs it), and on a large
+    library computing it takes as long as the MinHash work. Both need only the documents, so
+    ``start`` (an ``on_split`` for `index_paths`) hands the new files to a second process
+    (``python -m chachong.phrase_worker``) while this one computes signatures and writes;
+    ``finish`` caches the worker's table once the write is committed, or computes the table
+    here when the worker could not (one core, little to do, a worker error, another writer
+    in between). A fresh interpreter rather than a fork: a forked child must not touch the
+    SQLite state it inherits, and multiprocessing's spawn would re-run the caller's script.
+    """
+
+    def __init__(self, location: str):
+        self._location = location  # what the worker opens (sent on its stdin, never argv)
+        self._process: subprocess.Popen | None = None
+        self._feeder: threading.Thread | None = None
+        self.in_background = False
+        self.worker_seconds: float | None = None  # the worker's own time and peak memory
+        self.worker_peak_rss: int | None = None
+
+    def start(self, files: list) -> None:
+        """Start the worker on the ``SplitFile``s of a run (when it is worth it)."""
+        chars = sum(d.end - d.start for f in files for d in f.documents)
+        if chars < BACKGROUND_MIN_CHARS or _usable_cpus() < 2:
+            return
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "chachong.phrase_worker"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )
+        except OSError:  # no process to spare: `finish` computes the table here
+            return
+        # Written from a thread: the pipe takes the texts as fast as the worker reads them,
+        # and this process has MinHash to do meanwhile.
+        self._feeder = threading.Thread(
+            target=_send_request, args=(process.stdin, self._location, MAX_CORPUS_CHARS, files),
+            daemon=True,
+        )
+        self._feeder.start()
+        self._process = process
+        self.in_background = True
+
+    def finish(self, store) -> PhraseTable:
+        """The table of ``store`` as committed, cached in it."""
+        payload = self._collect()
+        if payload is not None:
+            generation = index_generation(store)
+            if payload["generation"] == generation:
+                raw = json.dumps(payload["table"], ensure_ascii=False).encode()
+                store.put_derived(f"phrases:{payload['min_docs']}", generation, raw)
+                return _table_from_json(raw)
+        return phrase_table(store)
+
+    def cancel(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._end()
+
+    def _end(self) -> None:
+        self._feeder.join()
+        self._process.wait()
+        self._process.stdout.close()
+        if not self._process.stdin.closed:  # the feeder stopped on a broken pipe
+            with contextlib.suppress(OSError):
+                self._process.stdin.close()
+        self._process = None
+
+    def _collect(self) -> dict | None:
+        if self._process is None:
+            return None
+        raw = self._process.stdout.read()
+        self._end()
+        try:
+            payload = json.loads(raw)
+        except ValueError:  # the worker failed (it printed nothing)
+            return None
+        self.worker_seconds = payload["seconds"]
+        self.worker_peak_rss = payload["peak_rss"]
+        return payload
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _send_request(pipe, location: str, max_chars: int, files) -> None:
+    """One JSON line (where, and the files' documents), then each file's text in UTF-8,
+    after its length in 8 bytes (encoded one at a time: no second copy of a library)."""
+    header = {
+        "location": location, "max_chars": max_chars,
+        "files": [
+            {"path": f.path, "sha256": f.sha256,
+             "documents": [[d.ordinal, d.title, d.start, d.end] for d in f.documents]}
+            for f in files
+        ],
+    }
+    try:
+        with pipe:
+            pipe.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
+            for f in files:
+                data = f.text.encode("utf-8")
+                pipe.write(len(data).to_bytes(8, "little") + data)
+    except OSError:
+        pass  # the worker is gone; `finish` finds no table and computes it
+
+
+def read_request(stream) -> tuple[str, int, list[NewFileDocuments]]:
+    """The worker's side of `_send_request`."""
+    header = json.loads(stream.readline())
+    files = []
+    for f in header["files"]:
+        size = int.from_bytes(stream.read(8), "little")
+        text = stream.read(size).decode("utf-8")
+        files.append(NewFileDocuments(f["path"], f["sha256"], text, [tuple(d) for d in f["documents"]]))
+    return header["location"], header["max_chars"], files
+
+
+@dataclass(frozen=True, slots=True)
+class NewFileDocuments:
+    path: str
+    sha256: str
+    text: str
+    documents: list[tuple[int, str, int, int]]  # (ordinal, title, start, end)
+
+
+def table_after_write(location: str, files: list[NewFileDocuments], *, max_chars: int) -> dict:
+    """The default table of the index at ``location`` as it will be once ``files`` are in.
+
+    With the generation that state will have, so the writer caches it only if that is the
+    state it committed.
+    """
+    from .storage import open_store
+
+    new_paths = {f.path for f in files}
+    store = open_store(location)
+    try:
+        before, docs = _committed_state(store, new_paths)
+    finally:
+        store.close()
+    kept = [(f.path, f.sha256) for f in before if f.path not in new_paths]
+    # The order stores list them in: files by path, documents by file and ordinal.
+    new_docs = [_NewDocument(f, *d) for f in files for d in f.documents]
+    docs = sorted(docs + new_docs, key=lambda d: (d.file, d.ordinal))
+    min_docs = default_min_docs(len(docs))
+    table = compute_phrases(docs, min_docs=min_docs, max_chars=max_chars)
+    return {
+        "generation": _generation(sorted(kept + [(f.path, f.sha256) for f in files])),
+        "min_docs": min_docs, "table": _table_to_json(table),
+    }
+
+
+class _NewDocument:
+    """A document of a file being indexed, as `compute_phrases` reads one.
+
+    Its text is cut from the file's only when read: the phrase table reads a sample, and
+    at 90M characters a copy of every document would double the worker's memory.
+    """
+
+    __slots__ = ("file", "ordinal", "title", "start", "end", "_file_text")
+
+    def __init__(self, new_file: NewFileDocuments, ordinal: int, title: str, start: int, end: int):
+        self.file, self._file_text = new_file.path, new_file.text
+        self.ordinal, self.title, self.start, self.end = ordinal, title, start, end
+
+    @property
+    def text(self) -> str:
+        return self._file_text[self.start : self.end]
+
+    @property
+    def chars(self) -> int:
+        return self.end - self.start
+
+    @property
+    def name(self) -> str:
+        return document_name(self.file, self.ordinal)
+
+
+def _committed_state(store, leave_out: set[str]):
+    """Files and documents (but those of ``leave_out``) of one committed state of ``store``.
+
+    SQLite reads in a snapshot. Redis has none: the file list is read again after the
+    documents, and all is read again if a writer (the index run itself, say) committed
+    in between.
+    """
+    snapshot = getattr(store, "snapshot", None)
+    for _ in range(5):
+        with snapshot() if snapshot is not None else contextlib.nullcontext():
+            files = store.files()
+            docs = [d for d in store.documents() if d.file not in leave_out]
+            if store.files() == files:
+                return files, docs
+    raise RuntimeError("the index kept changing while it was read")
 
 
 def _table_to_json(table: PhraseTable) -> dict:
@@ -121,28 +336,30 @@ def _table_from_json(raw: bytes) -> PhraseTable:
     return PhraseTable(phrases, data["min_docs"], data["documents"], data["sampled"])
 
 
-def compute_phrases(documents, *, min_docs: int) -> PhraseTable:
+def compute_phrases(documents, *, min_docs: int, max_chars: int | None = None) -> PhraseTable:
+    """Phrases of ``documents``; over ``max_chars`` (default MAX_CORPUS_CHARS), of a sample."""
     docs = list(documents)
     sampled = False
     total = sum(d.chars for d in docs)
-    if total > MAX_CORPUS_CHARS:
-        step = math.ceil(total / MAX_CORPUS_CHARS)
+    max_chars = MAX_CORPUS_CHARS if max_chars is None else max_chars
+    if total > max_chars:
+        step = math.ceil(total / max_chars)
         everything = len(docs)
         docs = docs[::step]
         sampled = True
         # "In N of all documents" becomes "in the same share of the sampled ones".
         min_docs = max(3, round(min_docs * len(docs) / everything))
-    # Title lines are labels ("2023年工作总结"), not the prose stock phrases live in: blank
-    # them out (spaces keep every offset where it was).
-    norms: list[Normalized] = [normalize(_without_title(d)) for d in docs]
-    text = "".join(n.text + _SEPARATOR for n in norms)
     if not docs:
         return PhraseTable((), min_docs, 0, sampled)
-    doc_starts = np.cumsum([0] + [len(n) + 1 for n in norms[:-1]])
-    repeats = _maximal_repeats(text, doc_starts, min_docs=min_docs)
+    # Title lines are labels ("2023年工作总结"), not the prose stock phrases live in: blank
+    # them out (spaces keep every offset where it was).
+    norms: list[Normalized] = normalize_many([_without_title(d) for d in docs])
+    corpus = _SuffixCorpus("".join(n.text + _SEPARATOR for n in norms),
+                           np.cumsum([0] + [len(n) + 1 for n in norms[:-1]]))
+    repeats = _maximal_repeats(corpus, min_docs=min_docs)
     found: dict[str, Phrase] = {}
-    for norm_phrase in repeats:
-        phrase = _describe(norm_phrase, text, doc_starts, docs, norms)
+    for norm_phrase, first in repeats:
+        phrase = _describe(norm_phrase, first, corpus, docs, norms)
         if phrase is None or phrase.docs < min_docs:
             continue
         old = found.get(phrase.normalized)
@@ -164,67 +381,97 @@ def _without_title(doc) -> str:
     return doc.text
 
 
-def _suffix_array(codes: np.ndarray) -> np.ndarray:
-    """Suffix array by prefix doubling (numpy lexsort), O(n log² n)."""
-    n = codes.size
-    rank = codes.astype(np.int64)
-    k = 1
-    while True:
-        second = np.full(n, -1, dtype=np.int64)
-        second[: n - k] = rank[k:]
-        sa = np.lexsort((second, rank))
-        a, b = rank[sa], second[sa]
-        new = np.concatenate(([0], np.cumsum((a[1:] != a[:-1]) | (b[1:] != b[:-1]))))
-        rank = np.empty(n, dtype=np.int64)
-        rank[sa] = new
-        if new[-1] == n - 1 or k >= n:
-            return sa
-        k *= 2
+class _SuffixCorpus:
+    """The sampled documents as one text, with its suffix array and stop-bounded LCP array.
+
+    ``lcp[r]`` is the length of the common prefix of the suffixes at ranks ``r - 1`` and ``r``
+    that crosses no sentence or document end (``lcp[0] = lcp[n] = 0``). The suffix array and
+    Kasai's LCP come from libdivsufsort (pydivsufsort): C, a few hundred ms for 2M characters
+    where numpy prefix doubling and a Python Kasai loop took seconds.
+    """
+
+    def __init__(self, text: str, doc_starts: np.ndarray):
+        from pydivsufsort import divsufsort, kasai  # only here: `check` never needs it
+
+        self.text = text
+        self.doc_starts = doc_starts
+        # A writable copy: pydivsufsort's kasai refuses read-only buffers.
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").copy()
+        n = codes.size
+        self.codes = codes
+        self.sa = divsufsort(codes).astype(np.int64)
+        lcp = np.zeros(n + 1, dtype=np.int64)
+        lcp[1:n] = kasai(codes, self.sa)[: n - 1]
+        is_stop = np.isin(codes, _STOP_CODES)
+        stops = np.append(np.flatnonzero(is_stop), n)
+        to_stop = stops[np.searchsorted(stops, np.arange(n))] - np.arange(n)
+        # A common prefix that reaches a stop character ends there (both suffixes have it at
+        # the same offset, so the distance from either one is the same).
+        lcp[1:n] = np.minimum(lcp[1:n], to_stop[self.sa[1:n]])
+        self.lcp = lcp
+        self.is_stop = is_stop
+
+    def owner(self, positions: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.doc_starts, positions, side="right") - 1
+
+    def occurrences(self, phrase: str) -> np.ndarray:
+        """Sorted start positions of ``phrase``: binary search in the suffix array."""
+        m, text = len(phrase), self.text
+        lo = bisect.bisect_left(self.sa, phrase, key=lambda p: text[p : p + m])
+        hi = bisect.bisect_right(self.sa, phrase, lo=lo, key=lambda p: text[p : p + m])
+        return np.sort(self.sa[lo:hi])
 
 
-def _maximal_repeats(text: str, doc_starts: np.ndarray, *, min_docs: int) -> list[str]:
-    """Normalized strings that are maximal repeats occurring in >= min_docs documents."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
-    n = codes.size
-    sa = _suffix_array(codes).tolist()
-    rank = [0] * n
-    for r, i in enumerate(sa):
-        rank[i] = r
-    stop = {_SEPARATOR, "\n"}
-    lcp = [0] * (n + 1)
-    h = 0
-    for i in range(n):  # Kasai et al.; matches never cross a sentence or document end
-        r = rank[i]
-        if r == 0:
-            h = 0
-            continue
-        j = sa[r - 1]
-        while i + h < n and j + h < n and text[i + h] == text[j + h] and text[i + h] not in stop:
-            h += 1
-        lcp[r] = h
-        if h:
-            h -= 1
-    owner = np.searchsorted(doc_starts, np.asarray(sa), side="right") - 1
-    out: list[tuple[int, int, str]] = []  # (documents, length, phrase)
-    stack: list[tuple[int, int]] = []  # (lcp value, left bound)
-    for i in range(1, n + 1):
-        cur = lcp[i] if i < n else 0
-        left = i - 1
-        while stack and stack[-1][0] > cur:
-            length, left = stack.pop()
-            if length >= MIN_PHRASE_CHARS and i - left >= min_docs:
-                n_docs = len(set(owner[left:i].tolist()))
-                if n_docs >= min_docs:
-                    before = {text[p - 1] if p else _SEPARATOR for p in sa[left:i]}
-                    if len(before) > 1 or before & stop:
-                        p = sa[left]
-                        out.append((n_docs, length, text[p : p + length]))
-        if not stack or stack[-1][0] < cur:
-            stack.append((cur, left))
+def _maximal_repeats(corpus: _SuffixCorpus, *, min_docs: int,
+                     min_chars: int = MIN_PHRASE_CHARS) -> list[tuple[str, int]]:
+    """Maximal repeats of >= min_chars in >= min_docs documents, strongest first.
+
+    Each is (normalized string, position of its first occurrence). The walk over LCP
+    intervals is the textbook stack algorithm; it visits only ranks inside runs of
+    ``lcp >= min_chars``, since shorter intervals are never reported.
+    """
+    sa, lcp, codes, text = corpus.sa, corpus.lcp, corpus.codes, corpus.text
+    n = sa.size
+    if n == 0:
+        return []
+    owner = corpus.owner(sa)
+    # Distinct documents in a rank range [l, r): ranks whose previous rank of the same
+    # document lies before l.
+    order = np.lexsort((np.arange(n), owner))
+    prev_same = np.full(n, -1, dtype=np.int64)
+    same = owner[order[1:]] == owner[order[:-1]]
+    prev_same[order[1:][same]] = order[:-1][same]
+    # Left-maximal: the characters before the occurrences differ, or one is a stop (or the
+    # text's start). With a running count of rank-to-rank changes each test is O(1).
+    before = np.where(sa > 0, codes[np.maximum(sa - 1, 0)], 0)
+    before_stop = np.where(sa > 0, corpus.is_stop[np.maximum(sa - 1, 0)], True).tolist()
+    changes = np.concatenate(([0, 0], np.cumsum(before[1:] != before[:-1]))).tolist()
+
+    long = lcp >= min_chars
+    # Runs of consecutive ranks r with lcp[r] >= min_chars: each such run [a, b) holds the
+    # intervals [a - 1, b) and everything nested in them.
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], long.view(np.int8), [0]))))
+    out: list[tuple[int, int, str, int]] = []  # (documents, length, phrase, first position)
+    lcp_list = lcp.tolist()
+    for a, b in zip(edges[0::2].tolist(), edges[1::2].tolist()):
+        stack: list[tuple[int, int]] = []  # (lcp value, left rank)
+        for i in range(a, b + 1):
+            cur = lcp_list[i] if i < b else 0
+            left = i - 1
+            while stack and stack[-1][0] > cur:
+                length, left = stack.pop()
+                if (i - left >= min_docs and length >= min_chars
+                        and (changes[i] > changes[left + 1] or before_stop[left])):
+                    n_docs = int(np.count_nonzero(prev_same[left:i] < left))
+                    if n_docs >= min_docs:
+                        first = int(sa[left:i].min())
+                        out.append((n_docs, length, text[first : first + length], first))
+            if not stack or stack[-1][0] < cur:
+                stack.append((cur, left))
     # A library of near-duplicates has repeats by the thousand; the list shows the strongest,
     # and trimming and the maximality check below cost time per phrase (squared, for the latter).
     out.sort(key=lambda r: (-r[0], -r[1], r[2]))
-    return [phrase for _, _, phrase in out[:MAX_REPEATS]]
+    return [(phrase, first) for _, _, phrase, first in out[:MAX_REPEATS]]
 
 
 _jieba = None
@@ -240,24 +487,17 @@ def _tokenizer():
     return _jieba
 
 
-def _occurrences(phrase: str, text: str) -> list[int]:
-    out, pos = [], text.find(phrase)
-    while pos >= 0:
-        out.append(pos)
-        pos = text.find(phrase, pos + 1)
-    return out
-
-
-def _describe(norm_phrase: str, text: str, doc_starts, docs, norms) -> Phrase | None:
+def _describe(norm_phrase: str, first: int, corpus: _SuffixCorpus, docs, norms) -> Phrase | None:
     """Trim a repeat to word boundaries (first occurrence's wording) and count it again."""
-    first = text.find(norm_phrase)
-    d = int(np.searchsorted(doc_starts, first, side="right") - 1)
+    doc_starts = corpus.doc_starts
+    d = int(corpus.owner(np.asarray(first)))
     local = first - int(doc_starts[d])
     norm, doc = norms[d], docs[d]
     lo, hi = norm.original_span(local, local + len(norm_phrase))
     ctx_lo, ctx_hi = max(0, lo - CONTEXT_CHARS), min(len(doc.text), hi + CONTEXT_CHARS)
-    bounds = {ctx_lo + s for _, s, _ in _tokenizer().tokenize(doc.text[ctx_lo:ctx_hi])}
-    bounds |= {ctx_lo + e for _, _, e in _tokenizer().tokenize(doc.text[ctx_lo:ctx_hi])}
+    bounds = set()
+    for _, s, e in _tokenizer().tokenize(doc.text[ctx_lo:ctx_hi]):
+        bounds.update((ctx_lo + s, ctx_lo + e))
     # First normalized character whose original starts on a word boundary, last that ends on one.
     a, b = local, local + len(norm_phrase)
     while a < b and int(norm.starts[a]) not in bounds:
@@ -271,12 +511,12 @@ def _describe(norm_phrase: str, text: str, doc_starts, docs, norms) -> Phrase | 
     trimmed = norm.text[a:b]
     if len(trimmed) < MIN_TRIMMED_CHARS or len(trimmed.replace("#", "")) < MIN_CONTENT_CHARS:
         return None
-    positions = _occurrences(trimmed, text)
-    owners = np.searchsorted(doc_starts, np.asarray(positions), side="right") - 1
+    positions = corpus.occurrences(trimmed)
+    owners = corpus.owner(positions)
     doc_ids = sorted(set(owners.tolist()))
     examples = []
     for k in doc_ids[:2]:
-        pos = positions[int(np.flatnonzero(owners == k)[0])] - int(doc_starts[k])
+        pos = int(positions[int(np.flatnonzero(owners == k)[0])]) - int(doc_starts[k])
         s, e = norms[k].original_span(pos, pos + len(trimmed))
         c0, c1 = max(0, s - CONTEXT_CHARS), min(len(docs[k].text), e + CONTEXT_CHARS)
         examples.append(Example(

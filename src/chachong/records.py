@@ -7,6 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def document_name(file: str, ordinal: int) -> str:
+    return f"{file.rsplit('/', 1)[-1]}#{ordinal}"
+
+
 @dataclass(frozen=True, slots=True)
 class FileRecord:
     id: int
@@ -35,7 +39,7 @@ class DocumentRecord:
     @property
     def name(self) -> str:
         """Stable human-readable id: FILE_NAME#ORDINAL."""
-        return f"{self.file.rsplit('/', 1)[-1]}#{self.ordinal}"
+        return document_name(self.file, self.ordinal)
 
     @property
     def chars(self) -> int:

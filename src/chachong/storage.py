@@ -132,6 +132,26 @@ def remove_store(location: str | Path) -> None:
         Path(location + suffix).unlink(missing_ok=True)
 
 
+def _stable_argsort(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")``, 2-4x faster on int64 hash keys.
+
+    numpy's stable sort of 64-bit integers is a merge sort (0.19 s for 2M keys here; 4 s
+    for the 21 bands of a 90M-character library); its default sort is a vectorized
+    quicksort (0.045 s) and sorting plain int64 values faster still. So: quicksort, then
+    restore the original order within runs of equal keys by sorting (run, position) packed
+    into one int64.
+    """
+    n = keys.size
+    order = np.argsort(keys)
+    if n < 2:
+        return order
+    ranked = keys[order]
+    run = np.concatenate(([0], np.cumsum(ranked[1:] != ranked[:-1])))
+    packed = run * n + order
+    packed.sort()
+    return packed % n
+
+
 def chunk_bounds(sorted_keys: np.ndarray, chunk: int = CHUNK_KEYS) -> list[tuple[int, int]]:
     """Cut a sorted key array into chunks of about ``chunk`` keys, never splitting equal keys."""
     n = sorted_keys.size
@@ -527,8 +547,9 @@ class SqliteStore:
             "INSERT INTO segments (sentences) VALUES (?)", (int(ids.size),)
         ).lastrowid
         for band in range(keys.shape[1]):
-            order = np.argsort(keys[:, band], kind="stable")
-            band_keys = np.ascontiguousarray(keys[order, band]).astype("<i8")
+            column = np.ascontiguousarray(keys[:, band])  # one band at a time: no copy of all
+            order = _stable_argsort(column)
+            band_keys = column[order].astype("<i8")
             band_ids = ids[order].astype("<u4")
             self._db.executemany(
                 "INSERT INTO lsh VALUES (?, ?, ?, ?, ?)",
