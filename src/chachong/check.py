@@ -75,8 +75,9 @@ def _check_text(store, text: str, *, file: str, options: CheckOptions) -> CheckR
     content = norm.codes != 10
     total = int(content.sum())
     sents = split_sentences(norm, min_chars=max(MIN_SENTENCE_CHARS, params.shingle_chars))
-    table = phrase_table(store, min_docs=options.common_docs)
-    boiler = _stock_phrases(norm, table, store)
+    files = store.files()  # read once: the phrase table's generation and the set-aside ads
+    table = phrase_table(store, min_docs=options.common_docs, files=files)
+    boiler = _stock_phrases(norm, table, files)
     matches: list[_Match] = []
     if len(sents):
         hashes, offsets = sentence_shingles(norm.codes, sents, k=params.shingle_chars)
@@ -92,7 +93,7 @@ def _check_text(store, text: str, *, file: str, options: CheckOptions) -> CheckR
     return _result(file, text, norm, content, total, passages, boiler)
 
 
-def _stock_phrases(norm: Normalized, table: PhraseTable, store) -> _Boilerplate:
+def _stock_phrases(norm: Normalized, table: PhraseTable, files) -> _Boilerplate:
     """Mark every occurrence of a common phrase (and of a distributor line) in the draft."""
     docs = np.zeros(len(norm), dtype=np.int32)
     draft = norm.text
@@ -100,7 +101,7 @@ def _stock_phrases(norm: Normalized, table: PhraseTable, store) -> _Boilerplate:
     aside: dict[str, int] = {}
     # The same ads are set aside in most files (1,700 files of a 90M library): normalize
     # each distinct line once, not once per file.
-    files_per_line = Counter(line for f in store.files() for line in f.set_aside)
+    files_per_line = Counter(line for f in files for line in f.set_aside)
     for line, n_files in files_per_line.items():
         key = normalize(line).text
         if len(key) >= MIN_SENTENCE_CHARS:

@@ -84,9 +84,9 @@ class PhraseTable:
     sampled: bool  # True when the library was too large and a sample of documents was used
 
 
-def index_generation(store) -> str:
-    """Changes whenever the set of indexed files changes."""
-    return _generation((f.path, f.sha256) for f in store.files())
+def index_generation(store, *, files=None) -> str:
+    """Changes whenever the set of indexed files changes (``files``: ``store.files()``, if read)."""
+    return _generation((f.path, f.sha256) for f in (store.files() if files is None else files))
 
 
 def _generation(files) -> str:
@@ -97,12 +97,15 @@ def _generation(files) -> str:
     return h.hexdigest()
 
 
-def phrase_table(store, *, min_docs: int | None = None) -> PhraseTable:
-    """The phrase table of ``store``, from its cache when the index has not changed."""
+def phrase_table(store, *, min_docs: int | None = None, files=None) -> PhraseTable:
+    """The phrase table of ``store``, from its cache when the index has not changed.
+
+    ``files``: ``store.files()`` when the caller has read them in the same snapshot.
+    """
     docs_total = store.document_count()
     min_docs = default_min_docs(docs_total) if min_docs is None else max(2, min_docs)
     name = f"phrases:{min_docs}"
-    generation = index_generation(store)
+    generation = index_generation(store, files=files)
     cached = store.get_derived(name, generation)
     if cached is not None:
         return _table_from_json(cached)

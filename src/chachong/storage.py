@@ -336,11 +336,19 @@ class SqliteStore:
             " f.set_aside, (SELECT count(*) FROM documents d WHERE d.file_id = f.id)"
             " FROM files f ORDER BY f.path"
         ).fetchall()
+        # Most files of a library have the same set-aside ads and no warnings: parse each
+        # distinct value once (a check reads the file list of 1,800 files).
+        parsed: dict[str, tuple[str, ...]] = {}
+
+        def parse(raw: str) -> tuple[str, ...]:
+            if raw not in parsed:
+                parsed[raw] = tuple(json.loads(raw))
+            return parsed[raw]
+
         return [
             FileRecord(
                 id=r[0], path=r[1], sha256=r[2], chars=r[3], encoding=r[4], documents=r[8],
-                declared_count=r[5], warnings=tuple(json.loads(r[6])),
-                set_aside=tuple(json.loads(r[7])),
+                declared_count=r[5], warnings=parse(r[6]), set_aside=parse(r[7]),
             )
             for r in rows
         ]
