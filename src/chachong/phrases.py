@@ -238,7 +238,10 @@ def read_request(stream) -> tuple[str, int, list[NewFileDocuments]]:
     files = []
     for f in header["files"]:
         size = int.from_bytes(stream.read(8), "little")
-        text = stream.read(size).decode("utf-8")
+        data = stream.read(size)
+        if len(data) != size:  # the index process is gone
+            raise EOFError("request cut short")
+        text = data.decode("utf-8")
         files.append(NewFileDocuments(f["path"], f["sha256"], text, [tuple(d) for d in f["documents"]]))
     return header["location"], header["max_chars"], files
 
