@@ -87,7 +87,9 @@ def test_store_candidates_equal_brute_force(corpus_store):
                      max_size=300))
 def test_segment_sort_is_numpys_stable_argsort(keys):
     """LSH segments are written in (key, sentence id) order: the fast sort must be stable."""
-    from chachong.storage import _stable_argsort
+    from chachong.lsh import stable_argsort
 
     arr = np.asarray(keys, dtype=np.int64)
-    assert _stable_argsort(arr).tolist() == np.argsort(arr, kind="stable").tolist()
+    assert stable_argsort(arr).tolist() == np.argsort(arr, kind="stable").tolist()
+    ids = arr.view(np.uint64).astype(np.uint32)  # sentence ids, as compaction sorts them
+    assert stable_argsort(ids).tolist() == np.argsort(ids, kind="stable").tolist()

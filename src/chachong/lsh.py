@@ -44,3 +44,23 @@ def band_keys(sigs: np.ndarray, params: LshParams) -> np.ndarray:
                 h = (h ^ v) * np.uint64(0x100000001B3)
             keys[:, band] = _fmix64(h)
     return keys.view(np.int64)
+
+
+def stable_argsort(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")``, 2-4x faster on integer keys (band keys, ids).
+
+    Every grouping by band key sorts one band at a time. numpy's stable sort of 64-bit
+    integers is a merge sort (0.19 s for 2M keys here; 4 s for the 21 bands of a
+    90M-character library); its default sort is a vectorized quicksort (0.045 s) and
+    sorting plain int64 values faster still. So: quicksort, then restore the original order
+    within runs of equal keys by sorting (run, position) packed into one int64.
+    """
+    n = keys.size
+    order = np.argsort(keys)
+    if n < 2:
+        return order
+    ranked = keys[order]
+    run = np.concatenate(([0], np.cumsum(ranked[1:] != ranked[:-1])))
+    packed = run * n + order
+    packed.sort()
+    return packed % n

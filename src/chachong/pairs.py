@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .align import align
-from .lsh import band_keys
+from .lsh import band_keys, stable_argsort
 from .minhash import signatures
 from .normalize import Normalized, normalize
 from .phrases import default_min_docs, phrase_table
@@ -188,7 +188,7 @@ def candidate_pairs(keys: np.ndarray, owner: np.ndarray) -> np.ndarray:
     found: list[np.ndarray] = []
     for band in range(keys.shape[1]):
         column = keys[:, band]
-        order = np.argsort(column, kind="stable")
+        order = stable_argsort(column)
         sorted_keys = column[order]
         starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
         sizes = np.diff(np.concatenate((starts, [n])))

@@ -60,7 +60,7 @@ from redis.cluster import RedisCluster
 from redis.exceptions import LockError
 
 from .errors import BackendError, IndexBusyError, IndexFileError
-from .lsh import LshParams
+from .lsh import LshParams, stable_argsort
 from .records import DocumentRecord, FileRecord, NewFile
 from .storage import _alive, _count_pairs
 
@@ -336,7 +336,7 @@ class RedisStore:
         buckets = (ukeys >> np.uint64(64 - self._bucket_bits)).astype(np.int64)
         groups = buckets >> (self._bucket_bits - GROUP_BITS)
         fmt = [("k", ">u2"), ("band", "u1"), ("key", "<i8")] + ([("id", "<u4")] if ids is not None else [])
-        order = np.argsort(groups, kind="stable")
+        order = stable_argsort(groups)
         bounds = np.flatnonzero(np.diff(groups[order])) + 1
         for part in np.split(order, bounds):
             if part.size == 0:
