@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -64,8 +63,7 @@ def check_text(
 ) -> CheckResult:
     """Check one draft (already decoded) against ``store``, reading one state of the index
     (an `index` run committing meanwhile is seen entirely or not at all)."""
-    snapshot = getattr(store, "snapshot", None)
-    with snapshot() if snapshot is not None else contextlib.nullcontext():
+    with store.snapshot():
         return _check_text(store, text, file=file, options=options)
 
 

@@ -313,9 +313,8 @@ def _committed_state(store, leave_out: set[str]):
     documents, and all is read again if a writer (the index run itself, say) committed
     in between.
     """
-    snapshot = getattr(store, "snapshot", None)
     for _ in range(5):
-        with snapshot() if snapshot is not None else contextlib.nullcontext():
+        with store.snapshot():
             files = store.files()
             docs = [d for d in store.documents() if d.file not in leave_out]
             if store.files() == files:

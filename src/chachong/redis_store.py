@@ -310,6 +310,16 @@ class RedisStore:
     def close(self) -> None:
         self._client.close()
 
+    @contextmanager
+    def snapshot(self):
+        """The same interface as SQLite's snapshot; Redis has no read transaction.
+
+        Each read is consistent on its own instead: `documents` re-reads when a writer
+        committed meanwhile, and `documents_for_sentences` skips sentences of files replaced
+        since `candidates` ran. Callers that combine reads must check the generation.
+        """
+        yield self
+
     def __enter__(self):
         return self
 
