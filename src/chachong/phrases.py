@@ -20,15 +20,18 @@ import json
 import logging
 import math
 import os
-import subprocess
 import sys
-import threading
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .normalize import Normalized, normalize_many
 from .records import document_name
+
+if TYPE_CHECKING:
+    import subprocess
+    import threading
 
 MIN_PHRASE_CHARS = 8  # normalized characters in a repeat before trimming
 MIN_TRIMMED_CHARS = 6  # and after trimming to word boundaries
@@ -104,17 +107,29 @@ def phrase_table(store, *, min_docs: int | None = None, files=None) -> PhraseTab
     """
     docs_total = store.document_count()
     min_docs = default_min_docs(docs_total) if min_docs is None else max(2, min_docs)
-    name = f"phrases:{min_docs}"
     generation = index_generation(store, files=files)
-    cached = store.get_derived(name, generation)
+    cached = store.get_derived(_cache_name(min_docs), generation)
     if cached is not None:
         return _table_from_json(cached)
     table = compute_phrases(store.documents(), min_docs=min_docs)
-    # Another process may have changed the index while we read it: cache only a table that
-    # is known to belong to one generation.
-    if index_generation(store) == generation:
-        store.put_derived(name, generation, json.dumps(_table_to_json(table), ensure_ascii=False).encode())
+    _cache_if_current(store, min_docs, generation, _table_to_json(table))
     return table
+
+
+def _cache_name(min_docs: int) -> str:
+    return f"phrases:{min_docs}"
+
+
+def _cache_if_current(store, min_docs: int, generation: str, table: dict) -> bool:
+    """Cache a table computed for ``generation`` if the index is still at it.
+
+    Another process may have changed the index while the table was computed: only a table
+    known to belong to one generation is cached.
+    """
+    if index_generation(store) != generation:
+        return False
+    store.put_derived(_cache_name(min_docs), generation, json.dumps(table, ensure_ascii=False).encode())
+    return True
 
 
 # Below this many new characters the index work is too short for a second process to pay
@@ -148,6 +163,9 @@ class BackgroundPhraseTable:
         chars = sum(d.end - d.start for f in files for d in f.documents)
         if chars < BACKGROUND_MIN_CHARS or _usable_cpus() < 2:
             return
+        import subprocess  # here, not at import: `check` imports this module
+        import threading
+
         try:
             process = subprocess.Popen(
                 [sys.executable, "-m", "chachong.phrase_worker"],
@@ -168,12 +186,10 @@ class BackgroundPhraseTable:
     def finish(self, store) -> PhraseTable:
         """The table of ``store`` as committed, cached in it."""
         payload = self._collect()
-        if payload is not None:
-            generation = index_generation(store)
-            if payload["generation"] == generation:
-                raw = json.dumps(payload["table"], ensure_ascii=False).encode()
-                store.put_derived(f"phrases:{payload['min_docs']}", generation, raw)
-                return _table_from_json(raw)
+        if payload is not None and _cache_if_current(
+            store, payload["min_docs"], payload["generation"], payload["table"]
+        ):
+            return _table_from_dict(payload["table"])
         return phrase_table(store)
 
     def cancel(self) -> None:
@@ -330,7 +346,10 @@ def _table_to_json(table: PhraseTable) -> dict:
 
 
 def _table_from_json(raw: bytes) -> PhraseTable:
-    data = json.loads(raw)
+    return _table_from_dict(json.loads(raw))
+
+
+def _table_from_dict(data: dict) -> PhraseTable:
     phrases = tuple(
         Phrase(
             phrase=p["phrase"], normalized=p["normalized"], docs=p["docs"], count=p["count"],
