@@ -4,6 +4,7 @@ import itertools
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chachong.indexer import bundled_corpus_dir, index_paths
@@ -127,3 +128,13 @@ def cli(capsys):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+def brute_force_candidates(keys, ids, probe) -> dict[tuple[int, int], int]:
+    """The slow reference for LSH lookups: {(probe row, sentence id): bands shared}."""
+    expected = {}
+    for qi, row in enumerate(probe):
+        shared = (keys == row[None, :]).sum(axis=1)
+        for j in np.flatnonzero(shared):
+            expected[(qi, int(ids[j]))] = int(shared[j])
+    return expected
