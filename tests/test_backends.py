@@ -142,23 +142,29 @@ def test_incremental_add_and_replace(index_location, corpus_copy):
         assert {d.id for d, _ in owners.values()} <= live_ids
 
 
-def test_replacing_keeps_edge_line_counts_exact(tmp_path, redis_server, corpus_copy):
+@pytest.fixture
+def both_stores(tmp_path, redis_server):
+    """A new, empty index on each backend: [SQLite, Redis]."""
+    stores = [open_store(tmp_path / "both.sqlite", create=True),
+              open_store(fresh_redis_url(redis_server), create=True)]
+    yield stores
+    for store in stores:
+        store.close()
+
+
+def test_replacing_keeps_edge_line_counts_exact(both_stores, corpus_copy):
     """Edge-line recurrence counts (ads detection) follow replacements exactly like SQLite."""
     files = sorted(corpus_copy.glob("*.txt"))
-    stores = [open_store(tmp_path / "e.sqlite", create=True), open_store(fresh_redis_url(redis_server), create=True)]
-    try:
-        for store in stores:
-            index_paths(store, [corpus_copy])
-            files[0].write_text(files[0].read_text(encoding="utf-8") + "\n新增的结尾一行文字用于测试\n", encoding="utf-8")
-            index_paths(store, [files[0]])
-            files[0].write_text(corpus_text(files[0].name), encoding="utf-8")
-        lines = sorted({k for f in stores[0].files() for k in stores[0].file_edge_lines(f.path)}
-                       | {"新增的结尾一行文字用于测试"})
-        assert stores[0].edge_line_counts(lines) == stores[1].edge_line_counts(lines)
-        assert _snapshot(stores[0])[2] == _snapshot(stores[1])[2]
-    finally:
-        for store in stores:
-            store.close()
+    for store in both_stores:
+        index_paths(store, [corpus_copy])
+        files[0].write_text(files[0].read_text(encoding="utf-8") + "\n新增的结尾一行文字用于测试\n", encoding="utf-8")
+        index_paths(store, [files[0]])
+        files[0].write_text(corpus_text(files[0].name), encoding="utf-8")
+    sqlite, redis_ = both_stores
+    lines = sorted({k for f in sqlite.files() for k in sqlite.file_edge_lines(f.path)}
+                   | {"新增的结尾一行文字用于测试"})
+    assert sqlite.edge_line_counts(lines) == redis_.edge_line_counts(lines)
+    assert _snapshot(sqlite)[2] == _snapshot(redis_)[2]
 
 
 def test_same_path_twice_in_one_write_keeps_the_last(index_location):
@@ -173,21 +179,17 @@ def test_same_path_twice_in_one_write_keeps_the_last(index_location):
         assert store.document_count() == len(b.documents)
 
 
-def test_candidates_equal_after_replacements(tmp_path, redis_server, corpus_copy):
+def test_candidates_equal_after_replacements(both_stores, corpus_copy):
     files = sorted(corpus_copy.glob("*.txt"))
-    stores = [open_store(tmp_path / "c.sqlite", create=True), open_store(fresh_redis_url(redis_server), create=True)]
-    try:
-        for store in stores:
-            index_paths(store, [corpus_copy])
-            text = files[3].read_text(encoding="utf-8")
-            files[3].write_text(text.replace(REPLACED, "全县经济运行总体平稳"), encoding="utf-8")
-            index_paths(store, [files[3]])
-            files[3].write_text(text, encoding="utf-8")
-        probe = _probe_keys(stores[0], names=(files[3].name,))
-        assert _live_candidates(stores[0], probe) == _live_candidates(stores[1], probe) != []
-    finally:
-        for store in stores:
-            store.close()
+    for store in both_stores:
+        index_paths(store, [corpus_copy])
+        text = files[3].read_text(encoding="utf-8")
+        files[3].write_text(text.replace(REPLACED, "全县经济运行总体平稳"), encoding="utf-8")
+        index_paths(store, [files[3]])
+        files[3].write_text(text, encoding="utf-8")
+    sqlite, redis_ = both_stores
+    probe = _probe_keys(sqlite, names=(files[3].name,))
+    assert _live_candidates(sqlite, probe) == _live_candidates(redis_, probe) != []
 
 
 # -- Redis: consistency with several writers and readers ------------------------------
