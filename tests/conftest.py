@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from chachong.indexer import bundled_corpus_dir, index_paths
-from chachong.storage import open_store
+from chachong.store import open_store
 
 from .redis_server import RedisClusterServers, RedisServer, require_redis
 

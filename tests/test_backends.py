@@ -9,14 +9,14 @@ import time
 import numpy as np
 import pytest
 
-from chachong import redis_store
-from chachong.check import check_text
+from chachong.store import redis as redis_store
+from chachong.match.check import check_text
 from chachong.errors import BackendError, IndexBusyError, IndexFileError
 from chachong.indexer import encode_file, index_paths, label_for
-from chachong.lsh import LshParams
-from chachong.reading import read_text
-from chachong.redis_store import RedisStore
-from chachong.storage import open_store, store_exists
+from chachong.sketch.lsh import LshParams
+from chachong.text.reading import read_text
+from chachong.store.redis import RedisStore
+from chachong.store import open_store, store_exists
 
 from .conftest import REPO, corpus_text, fresh_redis_url
 from .redis_server import RedisServer, free_port, require_redis
@@ -358,7 +358,7 @@ def test_redis_cluster_holds_the_same_index(redis_cluster, tmp_path, corpus_copy
     for node in redis_cluster.nodes:
         with node.client() as c:
             assert c.dbsize() > 100  # documents and buckets on every node
-    assert RedisStore.used_memory(url) > 0 and RedisStore.drop(url) > 300
+    assert RedisStore.footprint(url) > 0 and RedisStore.drop(url) > 300
     assert sum(node.client().dbsize() for node in redis_cluster.nodes) == 0
 
 
@@ -455,9 +455,9 @@ def test_two_prefixes_are_two_indexes_and_drop_removes_one(redis_server):
         index_paths(two, [_corpus_files()[0]])
         assert (one.document_count(), two.document_count()) == (1, 4)
         keys_b = set(client.scan_iter(f"{_prefix(b)}:*")) | set(client.scan_iter("{%s}:*" % _prefix(b)))
-        memory = RedisStore.used_memory(a)
+        memory = RedisStore.footprint(a)
         assert RedisStore.drop(a) > 100
-        assert RedisStore.used_memory(a) < memory
+        assert RedisStore.footprint(a) < memory
         assert not store_exists(a) and not list(client.scan_iter(f"{_prefix(a)}:*"))
         keys_b_after = set(client.scan_iter(f"{_prefix(b)}:*")) | set(client.scan_iter("{%s}:*" % _prefix(b)))
         assert keys_b_after == keys_b and two.document_count() == 4

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from chachong.bench import generate_library, make_draft, render_table, run_bench
-from chachong.splitting import split_documents
+from chachong.bench.library import generate_library, make_draft
+from chachong.bench.runner import run_bench
+from chachong.bench.table import render_table
+from chachong.text.splitting import split_documents
 
 
 def _files(lib) -> dict[str, bytes]:
@@ -77,7 +79,8 @@ def test_smoke_run_measures_both_tools_and_renders(tmp_path):
 
 def test_plot_is_written(tmp_path):
     pytest.importorskip("matplotlib")
-    from chachong.bench import BenchResult, SizeResult, save_plot
+    from chachong.bench.runner import BenchResult, SizeResult
+    from chachong.bench.table import save_plot
 
     sizes = [
         SizeResult(chars=n, files=1, documents=1, generate_s=0.0,
@@ -95,7 +98,7 @@ def test_normalize_many_equals_one_by_one():
 
     import numpy as np
 
-    from chachong.normalize import normalize, normalize_many
+    from chachong.text.normalize import normalize, normalize_many
 
     from .conftest import corpus_text
 
@@ -115,9 +118,9 @@ def test_tiered_compaction_keeps_the_big_segment_and_exact_candidates(tmp_path, 
     """Small additions to a big index merge among themselves (fast); candidates stay exact."""
     import numpy as np
 
-    from chachong import storage
+    from chachong.store import sqlite as storage
     from chachong.indexer import index_paths
-    from chachong.storage import open_store
+    from chachong.store import open_store
 
     from .conftest import brute_force_candidates
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from chachong.align import align
-from chachong.check import check_text
-from chachong.normalize import normalize
+from chachong.match.align import align
+from chachong.match.check import check_text
+from chachong.text.normalize import normalize
 
 from .conftest import corpus_text
 from .drafts import ORIGINAL_CLOSING, ORIGINAL_OPENING, build, fill_masks, reorder

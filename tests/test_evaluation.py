@@ -25,7 +25,7 @@ from eval_measures import (  # noqa: E402
 )
 from eval_originals import ORIGINALS  # noqa: E402
 
-from chachong.storage import open_store  # noqa: E402
+from chachong.store import open_store  # noqa: E402
 
 from .conftest import CORPUS  # noqa: E402
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from chachong.reading import MAX_DRAFT_BYTES, MAX_FILE_BYTES
+from chachong.text.reading import MAX_DRAFT_BYTES, MAX_FILE_BYTES
 
 from .conftest import CORPUS, REPO
 from .drafts import ORIGINAL_OPENING
@@ -305,7 +305,7 @@ def test_package_never_unpickles_or_evaluates():
     package = REPO / "src" / "chachong"
     # The one exception: the benchmark's datasketch baseline measures len(pickle.dumps(lsh)),
     # the size of what a datasketch user stores; it never loads one (pickle.load is still banned).
-    allowed = {("src/chachong/bench_baseline.py", "import pickle  # only dumps: the size of what a datasketch user would store")}
+    allowed = {("src/chachong/bench/baseline.py", "import pickle  # only dumps: the size of what a datasketch user would store")}
     hits = [
         f"{path.relative_to(REPO)}:{n}: {line.strip()}"
         for path in sorted(package.rglob("*.py"))
@@ -337,7 +337,7 @@ def test_index_with_planted_trigger_is_refused(cli, small_index, tmp_path):
 KILLER = textwrap.dedent(
     """
     import os, signal, sys
-    from chachong import storage
+    from chachong.store import sqlite as storage
     from chachong.cli import main
 
     kill_at = int(sys.argv[1])
@@ -514,7 +514,7 @@ def test_index_run_joins_another_that_is_creating_the_index(tmp_path):
     """A second `index` starting while the first is creating a new index file (file header
     written, schema not yet committed) waits for it instead of calling the file foreign.
     The same state is what SIGKILL leaves if it hits the very first run that early."""
-    from chachong.storage import SqliteStore
+    from chachong.store.sqlite import SqliteStore
 
     path = tmp_path / "new.sqlite"
     first = sqlite3.connect(path, isolation_level=None)  # exactly what SqliteStore does first
@@ -531,9 +531,9 @@ def test_check_reads_one_snapshot_while_a_file_is_replaced(tmp_path):
     """Deterministic interleaving: a writer commits a new version of a source file between
     the check's LSH lookup and its document lookup. The check must report what either
     state says (the passage, from that file), not lose it."""
-    from chachong.check import check_text
+    from chachong.match.check import check_text
     from chachong.indexer import index_paths
-    from chachong.storage import open_store
+    from chachong.store import open_store
 
     lib = _library(tmp_path, "lib", ["004_3442f27f9ba37306.txt"])
     index = tmp_path / "i.sqlite"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from chachong.check import check_text
-from chachong.html_report import DiffOp, char_diff, render_check_html
-from chachong.results import CheckResult, Passage, SourceRef, SourceShare
+from chachong.match.check import check_text
+from chachong.report.html import DiffOp, char_diff, render_check_html
+from chachong.model import BoilerplatePassage, CheckResult, CopyPassage, SourceRef, SourceShare
 
 from .conftest import REPO
 
@@ -150,10 +150,9 @@ def hostile_result() -> CheckResult:
     b1 = text.index("的套话")
     src = SourceRef(doc="evil.txt#1", file="corpus/<b>evil</b>.txt", title="标题</title><script>document.title='t'</script>",
                     start=10, end=10 + c1 - c0)
-    copy = Passage(start=c0, end=c1, kind="copy", score=0.9, source=src, text=text[c0:c1],
-                   source_text="<script>alert(1)</script>原文 & 来源\x00", sentences=2)
-    boiler = Passage(start=b0, end=b1, kind="boilerplate", score=1.0, source=None, text=text[b0:b1],
-                     source_text="", sentences=0, common_to=7)
+    copy = CopyPassage(start=c0, end=c1, score=0.9, source=src, text=text[c0:c1],
+                       source_text="<script>alert(1)</script>原文 & 来源\x00", sentences=2)
+    boiler = BoilerplatePassage(start=b0, end=b1, text=text[b0:b1], common_to=7)
     share = SourceShare(source=src, chars=40, share=0.5, passages=1)
     return CheckResult(file="drafts/<script>x</script>&\".txt", text=text, chars=len(text), content_chars=80,
                        copy_ratio=0.5, boilerplate_ratio=0.1, max_source_share=0.5,

@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from chachong.check import check_text
+from chachong.match.check import check_text
 from chachong.indexer import index_paths
-from chachong.storage import open_store
+from chachong.store import open_store
 
 
 def test_indexing_again_changes_nothing(tmp_path, corpus_copy):

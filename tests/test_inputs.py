@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from chachong.errors import InputError
-from chachong.normalize import normalize
-from chachong.reading import decode_bytes, read_text
-from chachong.sentences import split_sentences
+from chachong.text.normalize import normalize
+from chachong.text.reading import decode_bytes, read_text
+from chachong.text.sentences import split_sentences
 
 from .conftest import CORPUS
 from .drafts import ORIGINAL_CLOSING, ORIGINAL_OPENING
@@ -351,7 +351,7 @@ def test_normalized_spans_lie_inside_the_text_and_map_back(text):
 
 @pytest.fixture(scope="module")
 def sqlite_corpus(corpus_index_path):
-    from chachong.storage import open_store
+    from chachong.store import open_store
 
     store = open_store(corpus_index_path)
     yield store
@@ -364,7 +364,7 @@ def test_check_spans_of_noisy_drafts_lie_inside_and_map_back(sqlite_corpus, nois
     """Corpus lines between arbitrary Unicode: every reported span indexes the draft, the
     passage text is that slice, source spans index the source document, and each
     planted line is still found with its source."""
-    from chachong.check import check_text
+    from chachong.match.check import check_text
 
     lines = [planted_lines()[i] for i in order]
     text, where = join_parts([noise[0], lines[0], noise[1], lines[1], noise[2], lines[2]])

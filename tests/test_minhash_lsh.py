@@ -8,11 +8,11 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chachong.lsh import LshParams, band_keys
-from chachong.minhash import signatures
-from chachong.normalize import normalize
-from chachong.sentences import split_sentences
-from chachong.shingles import sentence_shingles, shingle_hash
+from chachong.sketch.lsh import LshParams, band_keys
+from chachong.sketch.minhash import signatures
+from chachong.text.normalize import normalize
+from chachong.text.sentences import split_sentences
+from chachong.sketch.shingles import sentence_shingles, shingle_hash
 
 from .conftest import brute_force_candidates, corpus_text
 
@@ -82,7 +82,7 @@ def test_store_candidates_equal_brute_force(corpus_store):
                      max_size=300))
 def test_segment_sort_is_numpys_stable_argsort(keys):
     """LSH segments are written in (key, sentence id) order: the fast sort must be stable."""
-    from chachong.lsh import stable_argsort
+    from chachong.sketch.lsh import stable_argsort
 
     arr = np.asarray(keys, dtype=np.int64)
     assert stable_argsort(arr).tolist() == np.argsort(arr, kind="stable").tolist()

@@ -7,16 +7,16 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chachong.normalize import normalize
-from chachong.sentences import MAX_SENTENCE_CHARS, split_sentences
+from chachong.text.normalize import normalize
+from chachong.text.sentences import MAX_SENTENCE_CHARS, split_sentences
 
 _BREAKS = set("\n\r\u2028\u2029\x0b\x0c\x85。！？；!?;｡")
 
 
 def _t2s(ch: str) -> str:
-    from chachong.normalize import _t2s_table
+    from chachong.text.normalize import t2s_table
 
-    return _t2s_table().get(ch, ch)
+    return t2s_table().get(ch, ch)
 
 
 def reference_normalize(text: str) -> tuple[str, list[tuple[int, int]]]:

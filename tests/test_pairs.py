@@ -7,15 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from chachong.html_report import render_pairs_html
+from chachong.report.html import render_pairs_html
 from chachong.indexer import index_paths
-from chachong.lsh import band_keys
-from chachong.minhash import signatures
-from chachong.normalize import normalize
-from chachong.pairs import candidate_pairs, find_pairs
-from chachong.sentences import MIN_SENTENCE_CHARS, split_sentences
-from chachong.shingles import sentence_shingles
-from chachong.storage import open_store
+from chachong.sketch.lsh import band_keys
+from chachong.sketch.minhash import signatures
+from chachong.text.normalize import normalize
+from chachong.match.pairs import candidate_pairs, find_pairs
+from chachong.text.sentences import MIN_SENTENCE_CHARS, split_sentences
+from chachong.sketch.shingles import sentence_shingles
+from chachong.store import open_store
 
 from .test_html import browser_dom, need_chromium, parse
 
@@ -185,7 +185,7 @@ def test_render_pairs_html_with_nothing_shared(small_index):
 
 def test_pairs_agree_with_check_on_the_sample_draft(tmp_path, corpus_store):
     """Indexed next to the corpus, the sample draft pairs with exactly the sources check names."""
-    from chachong.check import check_text
+    from chachong.match.check import check_text
     from chachong.indexer import bundled_corpus_dir
 
     from .conftest import REPO

@@ -6,11 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chachong.check import CheckOptions, check_text
+from chachong.match.check import CheckOptions, check_text
 from chachong.indexer import index_paths, label_for
-from chachong.normalize import normalize
-from chachong.phrases import default_min_docs, phrase_table
-from chachong.storage import open_store
+from chachong.text.normalize import normalize
+from chachong.phrases import default_min_docs, index_generation, phrase_table
+from chachong.phrases.table import table_from_json
+from chachong.store import open_store
 
 from .conftest import REPO, corpus_text
 
@@ -161,7 +162,7 @@ def test_check_common_docs_option(cli, corpus_index_path, tmp_path):
 
 
 def test_large_library_is_sampled_and_threshold_scaled(corpus_store, monkeypatch):
-    from chachong import phrases
+    from chachong.phrases import table as phrases
 
     docs = corpus_store.documents()
     monkeypatch.setattr(phrases, "MAX_CORPUS_CHARS", 60_000)  # the corpus is ~188K characters
@@ -205,7 +206,7 @@ def _reference_repeats(docs: list[str], *, min_docs: int, min_chars: int) -> lis
     min_chars=st.integers(2, 4),
 )
 def test_maximal_repeats_match_a_brute_force_reference(docs, min_docs, min_chars):
-    from chachong import phrases
+    from chachong.phrases import table as phrases
 
     text = "".join(d + "\x00" for d in docs)
     starts = np.cumsum([0] + [len(d) + 1 for d in docs[:-1]])
@@ -221,11 +222,11 @@ def test_maximal_repeats_match_a_brute_force_reference(docs, min_docs, min_chars
 @pytest.fixture
 def background(monkeypatch):
     """Use the worker even for the small corpus, and on a one-core machine."""
-    from chachong import phrases
+    from chachong.phrases import worker
 
-    monkeypatch.setattr(phrases, "BACKGROUND_MIN_CHARS", 0)
-    monkeypatch.setattr(phrases, "_usable_cpus", lambda: 2)
-    return phrases
+    monkeypatch.setattr(worker, "BACKGROUND_MIN_CHARS", 0)
+    monkeypatch.setattr(worker, "_usable_cpus", lambda: 2)
+    return worker
 
 
 def _serial_table(store):
@@ -246,7 +247,7 @@ def test_background_table_is_the_serial_one_and_cached(background, index_locatio
         table = job.finish(store)
         assert job.in_background and job.worker_seconds > 0 and job.worker_peak_rss > 0
         assert table == _serial_table(store)
-        cached = store.get_derived(f"phrases:{table.min_docs}", background.index_generation(store))
+        cached = store.get_derived(f"phrases:{table.min_docs}", index_generation(store))
         assert cached is not None and phrase_table(store) == table
 
 
@@ -276,6 +277,6 @@ def test_a_failed_worker_leaves_the_table_to_the_index_process(background, tmp_p
 def test_index_command_leaves_the_phrase_table_cached(background, cli, index_location):
     assert cli("index", str(REPO / "corpus"), "--index", index_location).code == 0
     with open_store(index_location) as store:
-        generation = background.index_generation(store)
+        generation = index_generation(store)
         raw = store.get_derived(f"phrases:{default_min_docs(store.document_count())}", generation)
-        assert raw is not None and background._table_from_json(raw) == _serial_table(store)
+        assert raw is not None and table_from_json(raw) == _serial_table(store)

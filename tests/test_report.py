@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import io
 
-from chachong.check import check_text
+from chachong.match.check import check_text
 from rich.text import Text
 
-from chachong.report import SOURCE_STYLES, console_for, render_check
+from chachong.report.terminal import SOURCE_STYLES, console_for, render_check
 
 from .conftest import REPO
 

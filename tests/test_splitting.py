@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from chachong.splitting import split_documents
+from chachong.text.splitting import split_documents
 
 from .conftest import corpus_text
 

@@ -2,32 +2,43 @@
 
 The small public surface::
 
-    from chachong import open_index, check_text
-    with open_index("index.sqlite", create=True) as idx:
-        index_paths(idx, ["corpus/"])
-        result = check_text(idx, draft_text, file="draft.txt")
-        result.copy_ratio, result.passages
+    from chachong import bundled_corpus_dir, check_text, index_paths, open_index
+
+    with open_index("index.sqlite", create=True) as index:
+        index_paths(index, [bundled_corpus_dir()])
+        result = check_text(index, "依托县级融媒体中心，推进文化惠民工程。", file="draft.txt")
+        print(result.copy_ratio, [p.to_json() for p in result.passages])
+
+The pipeline, one package per stage: ``text`` (read, split, normalize, sentences) →
+``sketch`` (shingles, MinHash, LSH band keys) → ``store`` (SQLite or Redis) → ``indexer`` →
+``phrases`` (stock phrases) → ``match`` (align, check, pairs) → ``report`` (terminal, JSON,
+HTML) → ``cli``.
 """
 
-from .check import CheckOptions, check_text
 from .errors import BackendError, ChachongError, IndexFileError, InputError, UsageError
-from .indexer import ensure_index, index_paths
-from .results import CheckResult, Passage, SourceRef, SourceShare
-from .storage import open_store as open_index
+from .indexer import bundled_corpus_dir, ensure_index, index_paths
+from .match.check import CheckOptions, check_text
+from .model import BoilerplatePassage, CheckResult, CopyPassage, Passage, SourceRef, SourceShare
+from .store import Store
+from .store import open_store as open_index
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BackendError",
+    "BoilerplatePassage",
     "ChachongError",
     "CheckOptions",
     "CheckResult",
+    "CopyPassage",
     "IndexFileError",
     "InputError",
     "Passage",
     "SourceRef",
     "SourceShare",
+    "Store",
     "UsageError",
+    "bundled_corpus_dir",
     "check_text",
     "ensure_index",
     "index_paths",

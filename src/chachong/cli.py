@@ -49,7 +49,7 @@ def _location(index: str | None) -> str:
 def _open_for_reading(index: str | None):
     """Open the index; with none there yet, build it from the bundled corpus first."""
     from .indexer import ensure_index
-    from .report import progress_bar
+    from .report.terminal import progress_bar
 
     with progress_bar("building the default index") as update:
         return ensure_index(_location(index), on_progress=update)
@@ -63,9 +63,10 @@ def index(
 ) -> int:
     """Add files or folders to the index (incremental: unchanged files are skipped)."""
     from .indexer import index_paths
-    from .phrases import BackgroundPhraseTable
-    from .report import console_for, json_line, progress_bar, render_index_report
-    from .storage import open_store, remove_store, store_exists
+    from .phrases.worker import BackgroundPhraseTable
+    from .report.jsonl import json_line
+    from .report.terminal import console_for, progress_bar, render_index_report
+    from .store import open_store, remove_store, store_exists
 
     location = _location(index)
     created = not store_exists(location)
@@ -102,7 +103,8 @@ def index(
 @app.command()
 def docs(index: IndexOption = None, json_out: JsonOption = False) -> int:
     """List the indexed documents (and what was set aside as distributor lines)."""
-    from .report import console_for, json_line, render_docs
+    from .report.jsonl import json_line
+    from .report.terminal import console_for, render_docs
 
     store = _open_for_reading(index)
     try:
@@ -137,9 +139,10 @@ def check(
     ] = None,
 ) -> int:
     """Check drafts for passages copied from indexed documents."""
-    from .check import CheckOptions, check_text
-    from .reading import read_text
-    from .report import console_for, json_line, render_check
+    from .match.check import CheckOptions, check_text
+    from .text.reading import read_text
+    from .report.jsonl import json_line
+    from .report.terminal import console_for, render_check
 
     if fail_over is not None and not 0.0 <= fail_over <= 1.0:
         raise UsageError(f"--fail-over takes a ratio between 0 and 1, got {fail_over}")
@@ -148,7 +151,7 @@ def check(
     options = CheckOptions(common_docs=common_docs)
     if html is not None:
         _check_writable(html)
-    from .reading import MAX_DRAFT_BYTES
+    from .text.reading import MAX_DRAFT_BYTES
 
     # All inputs are validated before any work; a draft is held to the smaller draft limit.
     sources = [read_text(p, max_bytes=MAX_DRAFT_BYTES) for p in drafts]
@@ -168,7 +171,7 @@ def check(
     finally:
         store.close()
     if html is not None:
-        from .html_report import render_check_html
+        from .report.html import render_check_html
 
         _write_html(html, render_check_html(results))
     return 1 if over else 0
@@ -188,7 +191,8 @@ def phrases(
 ) -> int:
     """List the most common stock phrases (套话) across the indexed documents."""
     from .phrases import phrase_table
-    from .report import console_for, json_line, phrases_csv, render_phrases
+    from .report.jsonl import json_line
+    from .report.terminal import console_for, phrases_csv, render_phrases
 
     if top < 1:
         raise UsageError(f"--top takes a positive number, got {top}")
@@ -225,9 +229,9 @@ def pairs(
     ] = None,
 ) -> int:
     """Which indexed documents share text (beyond stock phrasing) with which, ranked."""
-    from .pairs import find_pairs
-    from .pairs_report import render_pairs
-    from .report import console_for, json_line
+    from .match.pairs import find_pairs
+    from .report.jsonl import json_line
+    from .report.terminal import console_for, render_pairs
 
     if html is not None:
         _check_writable(html)
@@ -242,7 +246,7 @@ def pairs(
     else:
         render_pairs(result, console_for(sys.stdout))
     if html is not None:
-        from .html_report import render_pairs_html
+        from .report.html import render_pairs_html
 
         _write_html(html, render_pairs_html(result))
     return 0
@@ -274,8 +278,10 @@ def bench(
     ] = "10M",
 ) -> int:
     """Benchmark indexing and checking on synthetic 素材库 libraries, beside datasketch."""
-    from .bench import parse_sizes, render_table, run_bench, save_plot
-    from .report import json_line
+    from .bench.library import parse_sizes
+    from .bench.runner import run_bench
+    from .bench.table import render_table, save_plot
+    from .report.jsonl import json_line
 
     try:
         size_list = parse_sizes(sizes)

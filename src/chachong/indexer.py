@@ -17,14 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ChachongError, InputError
-from .lsh import LshParams, band_keys
-from .minhash import signatures
-from .normalize import normalize
-from .reading import SUPPORTED_SUFFIXES, SourceText, read_text
-from .records import NewDocument, NewFile
-from .sentences import split_sentences
-from .shingles import sentence_shingles
-from .splitting import DocumentSpan, Split, line_key, split_documents
+from .model import NewDocument, NewFile
+from .sketch.keys import sentence_keys
+from .sketch.lsh import LshParams
+from .store import Store, open_store, store_exists
+from .text.normalize import normalize
+from .text.reading import SUPPORTED_SUFFIXES, SourceText, read_text
+from .text.splitting import DocumentSpan, Split, line_key, split_documents
 
 BUNDLED_LABEL = "corpus"
 EDGE_HEAD_LINES = 3
@@ -152,12 +151,7 @@ def encode_file(
     if split is None:
         split = split_file(source, label=label, recurring=recurring)
     norm = normalize(text)
-    sentences = split_sentences(norm)
-    keys = np.zeros((0, params.bands), dtype=np.int64)
-    if len(sentences):
-        hashes, offsets = sentence_shingles(norm.codes, sentences, k=params.shingle_chars)
-        sigs = signatures(hashes, offsets, num_perm=params.num_perm, seed=params.seed)
-        keys = band_keys(sigs, params)
+    sentences, keys = sentence_keys(norm, params)
     orig_start = norm.starts[sentences.starts] if len(sentences) else np.zeros(0, np.int64)
     orig_end = norm.ends[sentences.ends - 1] if len(sentences) else np.zeros(0, np.int64)
     documents = []
@@ -180,7 +174,7 @@ def encode_file(
 
 
 def index_paths(
-    store, paths: Sequence[str | Path], *, on_progress: Progress | None = None,
+    store: Store, paths: Sequence[str | Path], *, on_progress: Progress | None = None,
     on_split: OnSplit | None = None,
 ) -> IndexReport:
     """Add files and folders to ``store``; unchanged files are left as they are.
@@ -258,10 +252,8 @@ def index_paths(
     )
 
 
-def ensure_index(location: str, *, on_progress: Progress | None = None):
+def ensure_index(location: str, *, on_progress: Progress | None = None) -> Store:
     """Open the index at ``location``; if there is none, build it from the bundled corpus."""
-    from .storage import open_store, store_exists
-
     if store_exists(location):
         return open_store(location)
     store = open_store(location, create=True)

@@ -1,4 +1,4 @@
-"""Stock phrases (套话): text that many documents share.
+"""Stock phrases (套话): text that many documents share — the table and how it is computed.
 
 A phrase is a *maximal repeat* of the normalized corpus (so masks, 党/D, full-width forms
 count together) found in at least ``min_docs`` documents: no longer phrase covers all its
@@ -14,24 +14,16 @@ library gives, and which is what decides whether a repeat is a stock phrase.
 from __future__ import annotations
 
 import bisect
-import contextlib
-import hashlib
 import json
 import logging
 import math
-import os
-import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
-from .normalize import Normalized, normalize_many
-from .records import document_name
-
-if TYPE_CHECKING:
-    import subprocess
-    import threading
+from ..text.normalize import Normalized, normalize_many
 
 MIN_PHRASE_CHARS = 8  # normalized characters in a repeat before trimming
 MIN_TRIMMED_CHARS = 6  # and after trimming to word boundaries
@@ -46,6 +38,27 @@ _STOP_CODES = np.array([ord(_SEPARATOR), ord("\n")], dtype="<u4")  # repeats nev
 # A phrase does not start or end on a function word: "…思想为" and "的坚强领导下" read as cut off.
 _LEADING_FUNCTION_WORDS = frozenset("的和及与了并而")
 _TRAILING_FUNCTION_WORDS = frozenset("为的和及与对把在是了以将并等向从于#")  # "#": a trailing number
+
+
+class PhraseSource(Protocol):
+    """What the table reads of a document (an indexed `DocumentRecord`, or one being added)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def ordinal(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def chars(self) -> int: ...
+    @property
+    def name(self) -> str: ...
 
 
 def default_min_docs(n_docs: int) -> int:
@@ -87,269 +100,18 @@ class PhraseTable:
     sampled: bool  # True when the library was too large and a sample of documents was used
 
 
-def index_generation(store, *, files=None) -> str:
-    """Changes whenever the set of indexed files changes (``files``: ``store.files()``, if read)."""
-    return _generation((f.path, f.sha256) for f in (store.files() if files is None else files))
-
-
-def _generation(files) -> str:
-    """Of ``(path, sha256)`` pairs in path order (as stores list their files)."""
-    h = hashlib.sha256()
-    for path, sha256 in files:
-        h.update(f"{path}\0{sha256}\n".encode())
-    return h.hexdigest()
-
-
-def phrase_table(store, *, min_docs: int | None = None, files=None) -> PhraseTable:
-    """The phrase table of ``store``, from its cache when the index has not changed.
-
-    ``files``: ``store.files()`` when the caller has read them in the same snapshot.
-    """
-    docs_total = store.document_count()
-    min_docs = default_min_docs(docs_total) if min_docs is None else max(2, min_docs)
-    generation = index_generation(store, files=files)
-    cached = store.get_derived(_cache_name(min_docs), generation)
-    if cached is not None:
-        return _table_from_json(cached)
-    table = compute_phrases(store.documents(), min_docs=min_docs)
-    _cache_if_current(store, min_docs, generation, _table_to_json(table))
-    return table
-
-
-def _cache_name(min_docs: int) -> str:
-    return f"phrases:{min_docs}"
-
-
-def _cache_if_current(store, min_docs: int, generation: str, table: dict) -> bool:
-    """Cache a table computed for ``generation`` if the index is still at it.
-
-    Another process may have changed the index while the table was computed: only a table
-    known to belong to one generation is cached.
-    """
-    if index_generation(store) != generation:
-        return False
-    store.put_derived(_cache_name(min_docs), generation, json.dumps(table, ensure_ascii=False).encode())
-    return True
-
-
-# Below this many new characters the index work is too short for a second process to pay
-# for its start-up (~0.3 s).
-BACKGROUND_MIN_CHARS = 1_000_000
-
-
-class BackgroundPhraseTable:
-    """The default phrase table of an index being written, computed meanwhile.
-
-    `chachong index` must leave the phrase table cached (a check needs it), and on a large
-    library computing it takes as long as the MinHash work. Both need only the documents, so
-    ``start`` (an ``on_split`` for `index_paths`) hands the new files to a second process
-    (``python -m chachong.phrase_worker``) while this one computes signatures and writes;
-    ``finish`` caches the worker's table once the write is committed, or computes the table
-    here when the worker could not (one core, little to do, a worker error, another writer
-    in between). A fresh interpreter rather than a fork: a forked child must not touch the
-    SQLite state it inherits, and multiprocessing's spawn would re-run the caller's script.
-    """
-
-    def __init__(self, location: str):
-        self._location = location  # what the worker opens (sent on its stdin, never argv)
-        self._process: subprocess.Popen | None = None
-        self._feeder: threading.Thread | None = None
-        self.in_background = False
-        self.worker_seconds: float | None = None  # the worker's own time and peak memory
-        self.worker_peak_rss: int | None = None
-
-    def start(self, files: list) -> None:
-        """Start the worker on the ``SplitFile``s of a run (when it is worth it)."""
-        chars = sum(d.end - d.start for f in files for d in f.documents)
-        if chars < BACKGROUND_MIN_CHARS or _usable_cpus() < 2:
-            return
-        import subprocess  # here, not at import: `check` imports this module
-        import threading
-
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "chachong.phrase_worker"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            )
-        except OSError:  # no process to spare: `finish` computes the table here
-            return
-        # Written from a thread: the pipe takes the texts as fast as the worker reads them,
-        # and this process has MinHash to do meanwhile.
-        self._feeder = threading.Thread(
-            target=_send_request, args=(process.stdin, self._location, MAX_CORPUS_CHARS, files),
-            daemon=True,
-        )
-        self._feeder.start()
-        self._process = process
-        self.in_background = True
-
-    def finish(self, store) -> PhraseTable:
-        """The table of ``store`` as committed, cached in it."""
-        payload = self._collect()
-        if payload is not None and _cache_if_current(
-            store, payload["min_docs"], payload["generation"], payload["table"]
-        ):
-            return _table_from_dict(payload["table"])
-        return phrase_table(store)
-
-    def cancel(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._end()
-
-    def _end(self) -> None:
-        self._feeder.join()
-        self._process.wait()
-        self._process.stdout.close()
-        if not self._process.stdin.closed:  # the feeder stopped on a broken pipe
-            with contextlib.suppress(OSError):
-                self._process.stdin.close()
-        self._process = None
-
-    def _collect(self) -> dict | None:
-        if self._process is None:
-            return None
-        raw = self._process.stdout.read()
-        self._end()
-        try:
-            payload = json.loads(raw)
-        except ValueError:  # the worker failed (it printed nothing)
-            return None
-        self.worker_seconds = payload["seconds"]
-        self.worker_peak_rss = payload["peak_rss"]
-        return payload
-
-
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def _send_request(pipe, location: str, max_chars: int, files) -> None:
-    """One JSON line (where, and the files' documents), then each file's text in UTF-8,
-    after its length in 8 bytes (encoded one at a time: no second copy of a library)."""
-    header = {
-        "location": location, "max_chars": max_chars,
-        "files": [
-            {"path": f.path, "sha256": f.sha256,
-             "documents": [[d.ordinal, d.title, d.start, d.end] for d in f.documents]}
-            for f in files
-        ],
-    }
-    try:
-        with pipe:
-            pipe.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
-            for f in files:
-                data = f.text.encode("utf-8")
-                pipe.write(len(data).to_bytes(8, "little") + data)
-    except OSError:
-        pass  # the worker is gone; `finish` finds no table and computes it
-
-
-def read_request(stream) -> tuple[str, int, list[NewFileDocuments]]:
-    """The worker's side of `_send_request`."""
-    header = json.loads(stream.readline())
-    files = []
-    for f in header["files"]:
-        size = int.from_bytes(stream.read(8), "little")
-        data = stream.read(size)
-        if len(data) != size:  # the index process is gone
-            raise EOFError("request cut short")
-        text = data.decode("utf-8")
-        files.append(NewFileDocuments(f["path"], f["sha256"], text, [tuple(d) for d in f["documents"]]))
-    return header["location"], header["max_chars"], files
-
-
-@dataclass(frozen=True, slots=True)
-class NewFileDocuments:
-    path: str
-    sha256: str
-    text: str
-    documents: list[tuple[int, str, int, int]]  # (ordinal, title, start, end)
-
-
-def table_after_write(location: str, files: list[NewFileDocuments], *, max_chars: int) -> dict:
-    """The default table of the index at ``location`` as it will be once ``files`` are in.
-
-    With the generation that state will have, so the writer caches it only if that is the
-    state it committed.
-    """
-    from .storage import open_store
-
-    new_paths = {f.path for f in files}
-    store = open_store(location)
-    try:
-        before, docs = _committed_state(store, new_paths)
-    finally:
-        store.close()
-    kept = [(f.path, f.sha256) for f in before if f.path not in new_paths]
-    # The order stores list them in: files by path, documents by file and ordinal.
-    new_docs = [_NewDocument(f, *d) for f in files for d in f.documents]
-    docs = sorted(docs + new_docs, key=lambda d: (d.file, d.ordinal))
-    min_docs = default_min_docs(len(docs))
-    table = compute_phrases(docs, min_docs=min_docs, max_chars=max_chars)
-    return {
-        "generation": _generation(sorted(kept + [(f.path, f.sha256) for f in files])),
-        "min_docs": min_docs, "table": _table_to_json(table),
-    }
-
-
-class _NewDocument:
-    """A document of a file being indexed, as `compute_phrases` reads one.
-
-    Its text is cut from the file's only when read: the phrase table reads a sample, and
-    at 90M characters a copy of every document would double the worker's memory.
-    """
-
-    __slots__ = ("file", "ordinal", "title", "start", "end", "_file_text")
-
-    def __init__(self, new_file: NewFileDocuments, ordinal: int, title: str, start: int, end: int):
-        self.file, self._file_text = new_file.path, new_file.text
-        self.ordinal, self.title, self.start, self.end = ordinal, title, start, end
-
-    @property
-    def text(self) -> str:
-        return self._file_text[self.start : self.end]
-
-    @property
-    def chars(self) -> int:
-        return self.end - self.start
-
-    @property
-    def name(self) -> str:
-        return document_name(self.file, self.ordinal)
-
-
-def _committed_state(store, leave_out: set[str]):
-    """Files and documents (but those of ``leave_out``) of one committed state of ``store``.
-
-    SQLite reads in a snapshot. Redis has none: the file list is read again after the
-    documents, and all is read again if a writer (the index run itself, say) committed
-    in between.
-    """
-    for _ in range(5):
-        with store.snapshot():
-            files = store.files()
-            docs = [d for d in store.documents() if d.file not in leave_out]
-            if store.files() == files:
-                return files, docs
-    raise RuntimeError("the index kept changing while it was read")
-
-
-def _table_to_json(table: PhraseTable) -> dict:
+def table_to_json(table: PhraseTable) -> dict:
     return {
         "min_docs": table.min_docs, "documents": table.documents, "sampled": table.sampled,
         "phrases": [p.to_json() for p in table.phrases],
     }
 
 
-def _table_from_json(raw: bytes) -> PhraseTable:
-    return _table_from_dict(json.loads(raw))
+def table_from_json(raw: bytes) -> PhraseTable:
+    return table_from_dict(json.loads(raw))
 
 
-def _table_from_dict(data: dict) -> PhraseTable:
+def table_from_dict(data: dict) -> PhraseTable:
     phrases = tuple(
         Phrase(
             phrase=p["phrase"], normalized=p["normalized"], docs=p["docs"], count=p["count"],

@@ -49,7 +49,7 @@ _multi: dict[int, tuple[tuple[int, int], ...]] = {}
 
 
 @lru_cache(maxsize=1)
-def _t2s_table() -> dict[str, str]:
+def t2s_table() -> dict[str, str]:
     """OpenCC's traditional→simplified character table (one-to-one entries only).
 
     Only single-character conversions are applied, so the offset map stays one-to-one;
@@ -93,7 +93,7 @@ def _classify(cp: int) -> tuple[tuple[int, int], ...]:
         elif o.isascii() and o.isalpha():
             out.append((ord(o.lower()), _LATIN))
         elif unicodedata.category(o)[0] in "LNM":
-            o = _t2s_table().get(o, o)
+            o = t2s_table().get(o, o)
             low = o.lower()
             out.append((ord(low if len(low) == 1 else o), _KEEP))
         else:

@@ -5,7 +5,7 @@ One ``MinHash.update`` per shingle (bytes, datasketch's default hash), one
 shingles are the same. Persisting is what its users do: pickle the LSH. We only measure
 the pickle's length; nothing here ever loads a pickle.
 
-Usage: python -m chachong.bench_baseline LIBRARY_DIR  (prints one JSON line)
+Usage: python -m chachong.bench.baseline LIBRARY_DIR  (prints one JSON line)
 
 It ships in the package so `chachong bench` compares with it after a plain `pip install .`.
 """
@@ -21,10 +21,11 @@ import pickle  # only dumps: the size of what a datasketch user would store
 
 from datasketch import MinHash, MinHashLSH
 
-from chachong.lsh import LshParams
-from chachong.normalize import normalize
-from chachong.reading import read_text
-from chachong.sentences import split_sentences
+from chachong.sketch.keys import min_sentence_chars
+from chachong.sketch.lsh import LshParams
+from chachong.text.normalize import normalize
+from chachong.text.reading import read_text
+from chachong.text.sentences import split_sentences
 
 
 def main(library: str) -> None:
@@ -38,7 +39,7 @@ def main(library: str) -> None:
         chars += len(text)
         norm = normalize(text)
         flat = norm.text
-        sents = split_sentences(norm)
+        sents = split_sentences(norm, min_chars=min_sentence_chars(params))
         for a, b in zip(sents.starts.tolist(), sents.ends.tolist()):
             s = flat[a:b]
             m = MinHash(num_perm=params.num_perm, seed=params.seed)

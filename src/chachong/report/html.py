@@ -15,16 +15,18 @@ import base64
 import hashlib
 import html
 import re
+from importlib import resources
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Indel
 
-from .results import CheckResult, Passage
+from ..model import CheckResult, CopyPassage, Passage
+from .format import pct, snippet
 
 if TYPE_CHECKING:  # pairs imports nothing from here; the type is only for annotations
-    from .pairs import PairsResult
+    from ..match.pairs import PairsResult
 
 # One colour per source in rank order: (background, accent). Red first, as reviewers know it
 # from CNKI reports; after these, hues step by the golden angle so neighbours stay distinct.
@@ -60,10 +62,6 @@ def _clean(text: str) -> str:
 
 def _esc(text: object) -> str:
     return html.escape(_clean(str(text)), quote=True)
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
 
 
 def _colour(i: int) -> tuple[str, str]:
@@ -135,149 +133,14 @@ def _diff_html(ops: Sequence[DiffOp], side: str, *, names: tuple[str, str] = ("�
 
 
 # -- page shell -----------------------------------------------------------------------------
-_FONTS = (
-    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", '
-    '"Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei", system-ui, sans-serif'
-)
+def _asset(name: str) -> str:
+    """A file of report/assets (CSS, JS), read once: package data, not Python strings."""
+    if name not in _ASSETS:
+        _ASSETS[name] = (resources.files(__package__) / "assets" / name).read_text(encoding="utf-8")
+    return _ASSETS[name]
 
-_CSS = """
-:root { --ink: #1d232b; --muted: #6b7480; --line: #dfe3e8; --paper: #ffffff; --bgsoft: #f6f7f9;
-  --red: #c92a2a; --amber: #d9480f; --green: #2b8a3e; }
-* { box-sizing: border-box; }
-html { -webkit-text-size-adjust: 100%; }
-body { margin: 0; background: var(--bgsoft); color: var(--ink); font-family: FONTS;
-  font-size: 15px; line-height: 1.6; }
-main { max-width: 1440px; margin: 0 auto; padding: 24px 28px 48px; }
-h1 { font-size: 24px; margin: 0 0 4px; letter-spacing: .02em; }
-h2 { font-size: 19px; margin: 0 0 12px; }
-h3 { font-size: 16px; margin: 24px 0 10px; }
-.sub { color: var(--muted); margin: 0 0 18px; word-break: break-all; }
-.en { color: var(--muted); font-weight: normal; font-size: .86em; }
-section.card { background: var(--paper); border: 1px solid var(--line); border-radius: 10px;
-  padding: 20px 24px; margin: 0 0 22px; }
-.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; margin: 0 0 18px; }
-.stat { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; background: var(--bgsoft); }
-.stat .k { font-size: 13px; color: var(--muted); }
-.stat .v { font-size: 26px; font-weight: 700; font-variant-numeric: tabular-nums; line-height: 1.3; }
-.v.high { color: var(--red); } .v.mid { color: var(--amber); } .v.low { color: var(--green); }
-table { border-collapse: collapse; width: 100%; font-size: 14px; }
-th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-weight: 600; color: var(--muted); font-size: 13px; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.doc, code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12.5px; color: var(--muted); }
-tr.src-row { cursor: pointer; }
-tr.src-row:hover td { background: var(--bgsoft); }
-.bar { position: relative; height: 8px; min-width: 90px; background: #eef0f3; border-radius: 4px; margin-top: 8px; }
-.bar > i { position: absolute; left: 0; top: 0; bottom: 0; border-radius: 4px; background: var(--fg, #868e96); }
-.swatch { display: inline-block; width: 14px; height: 14px; border-radius: 3px; vertical-align: -2px;
-  background: var(--bg); border: 2px solid var(--fg); margin-right: 6px; }
-.layout { display: grid; grid-template-columns: minmax(0, 1.15fr) minmax(0, 1fr); gap: 22px; align-items: start; }
-.draft-text { font-family: inherit; white-space: pre-wrap; word-break: break-word; line-break: strict; font-size: 16px; line-height: 2;
-  background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin: 0; }
-mark.p { background: var(--bg); color: inherit; border-bottom: 2px solid var(--fg); padding: 1px 0; cursor: pointer;
-  border-radius: 2px; -webkit-box-decoration-break: clone; box-decoration-break: clone; }
-mark.p:hover, mark.p.active { background: color-mix(in srgb, var(--fg) 30%, var(--bg)); border-bottom-width: 3px; }
-mark.p:focus { outline: none; }
-mark.p:focus-visible { outline: 2px solid var(--fg); }
-.boiler { color: #8b939c; background: #f1f3f5; text-decoration: underline dotted #adb5bd; text-underline-offset: 4px;
-  cursor: help; }
-mark.boiler { padding: 1px 0; }
-.side { position: sticky; top: 14px; max-height: calc(100vh - 28px); overflow: auto; }
-.side .hint { color: var(--muted); border: 1px dashed var(--line); border-radius: 8px; padding: 18px; background: var(--paper); }
-.cmp { background: var(--paper); border: 1px solid var(--line); border-left: 5px solid var(--fg, #adb5bd);
-  border-radius: 8px; padding: 12px 16px; margin: 0 0 14px; break-inside: avoid; }
-.cmp header { font-size: 14px; margin: 0 0 8px; }
-.cmp header .t { font-weight: 700; font-size: 15px; }
-.cmp .meta { color: var(--muted); font-size: 12.5px; word-break: break-all; }
-.cols { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
-.side .cols { grid-template-columns: 1fr; }
-.col h4 { margin: 4px 0; font-size: 12.5px; color: var(--muted); font-weight: 600; }
-.col .txt { white-space: pre-wrap; word-break: break-word; font-size: 14.5px; line-height: 1.85;
-  background: var(--bgsoft); border-radius: 6px; padding: 8px 12px; }
-ins.add { text-decoration: none; background: #c3f0c8; border-bottom: 2px solid #2b8a3e; }
-del.rm { text-decoration: line-through; text-decoration-color: #c92a2a; background: #ffd8d8; color: #8f1d1d; }
-.chg { background: #ffec99; border-bottom: 2px solid #e8a000; }
-.legend { font-size: 12.5px; color: var(--muted); margin: 0 0 10px; }
-.legend > span { margin-right: 12px; white-space: nowrap; }
-a { color: #1c64c8; text-decoration: none; }
-a:hover { text-decoration: underline; }
-footer { color: var(--muted); font-size: 12.5px; text-align: center; margin-top: 30px; }
-.none { color: var(--green); font-weight: 600; }
-.heat-wrap { overflow: auto; }
-svg.heat text { font-family: FONTS; fill: #495057; }
-svg.heat text.mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
-svg.heat rect.cell:hover { stroke: #000; stroke-width: 1.5; }
-svg.heat a:focus rect.cell { stroke: #000; stroke-width: 2; }
-tr:target td { background: #fff3bf; }
-details.pair > summary { cursor: pointer; color: #1c64c8; font-size: 13px; }
-@media (max-width: 980px) { .layout { grid-template-columns: 1fr; } .side { position: static; max-height: none; } }
-@media print {
-  @page { size: A4; margin: 14mm 12mm; }
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  body { background: #fff; font-size: 10.5pt; }
-  main { max-width: none; padding: 0; }
-  section.card { border: none; padding: 0; margin: 0 0 14pt; }
-  section.draft + section.draft { break-before: page; }
-  .layout { display: block; }
-  .side, .noprint { display: none !important; }
-  .draft-text { border: none; padding: 0; font-size: 11pt; line-height: 1.9; }
-  mark.p.active, mark.p:hover { background: var(--bg); border-bottom-width: 2px; }
-  .cols { grid-template-columns: 1fr 1fr; }
-  .col .txt { font-size: 10pt; }
-  a { color: inherit; }
-  tr, .stat, .cmp { break-inside: avoid; }
-  h2, h3 { break-after: avoid; }
-  .heat-wrap { overflow: visible; }
-}
-""".replace("FONTS", _FONTS)
 
-# Reads only ids this module generated (data-p, element ids); never puts text into the page
-# as markup (cloneNode of nodes we rendered, classList, no innerHTML).
-_CHECK_JS = """
-(function () {
-  "use strict";
-  function show(id, scroll) {
-    var cmp = document.getElementById("cmp-" + id);
-    if (!cmp) return false;
-    var section = cmp.closest("section.draft");
-    if (!section) return false;
-    var slot = section.querySelector(".side-slot");
-    if (slot) {
-      var copy = cmp.cloneNode(true);
-      copy.removeAttribute("id");
-      copy.classList.add("shown");
-      slot.replaceChildren(copy);
-    }
-    var key = cmp.getAttribute("data-p");
-    section.querySelectorAll("mark.active").forEach(function (m) { m.classList.remove("active"); });
-    var first = null;
-    section.querySelectorAll("mark[data-p]").forEach(function (m) {
-      if (m.getAttribute("data-p") === key) { m.classList.add("active"); first = first || m; }
-    });
-    if (scroll && first) first.scrollIntoView({block: "nearest"});
-    return true;
-  }
-  function target(e) { return e.target.closest ? e.target.closest("mark[data-p], tr[data-p]") : null; }
-  document.addEventListener("mouseover", function (e) {
-    var m = target(e); if (m && m.tagName === "MARK") show(m.getAttribute("data-p"), false);
-  });
-  document.addEventListener("focusin", function (e) {
-    var m = target(e); if (m && m.tagName === "MARK") show(m.getAttribute("data-p"), false);
-  });
-  document.addEventListener("click", function (e) {
-    var m = target(e);
-    if (!m) return;
-    var key = m.getAttribute("data-p");
-    if (show(key, m.tagName !== "MARK")) history.replaceState(null, "", "#" + key);
-  });
-  function fromHash() {
-    var key = decodeURIComponent(location.hash.slice(1));
-    if (key) show(key, true);
-  }
-  window.addEventListener("hashchange", fromHash);
-  fromHash();
-})();
-"""
+_ASSETS: dict[str, str] = {}
 
 
 def _page(title: str, body: str, script: str = "", *, css: str = "") -> str:
@@ -295,7 +158,7 @@ def _page(title: str, body: str, script: str = "", *, css: str = "") -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="generator" content="chachong">\n'
-        f"<title>{_esc(title)}</title>\n<style>{_CSS}{css}</style>\n</head>\n<body>\n<main>\n"
+        f"<title>{_esc(title)}</title>\n<style>{_asset('report.css')}{css}</style>\n</head>\n<body>\n<main>\n"
         f"{body}\n"
         '<footer>chachong 查重 · 本报告为独立文件，不联网 · self-contained report, nothing is fetched</footer>\n'
         f"</main>\n{script_tag}\n</body>\n</html>\n"
@@ -349,7 +212,7 @@ def _draft_html(result: CheckResult, key: str, colour_of: dict[str, int]) -> str
         # with that id would make the browser jump there before the script could show it.
         anchor = f' id="m-{pid}"' if first else ""
         if p.kind == "copy" and p.source is not None:
-            tip = f"{p.source.title} · {p.source.doc} · 一致 {_pct(p.score)}"
+            tip = f"{p.source.title} · {p.source.doc} · 一致 {pct(p.score)}"
             parts.append(
                 f'<mark class="p src-{colour_of[p.source.doc]}"{anchor} data-p="{pid}" tabindex="0" '
                 f'title="{_esc(tip)}">{chunk}</mark>'
@@ -369,7 +232,7 @@ def _passage_html(p: Passage, n: int, pid: str, colour: int | None) -> str:
         return (
             f'<article class="cmp src-{colour}" id="cmp-{pid}" data-p="{pid}">'
             f'<header><span class="swatch src-{colour}"></span><span class="t">段落 {n}</span> '
-            f'<span class="en">passage {n}</span> · 一致 <b>{_pct(p.score)}</b> '
+            f'<span class="en">passage {n}</span> · 一致 <b>{pct(p.score)}</b> '
             f'<span class="en">match</span> · {p.sentences} 句'
             f'<div class="meta">草稿 draft [{p.start}:{p.end}] ← <b>{_esc(s.title)}</b></div>'
             f'<div class="meta"><code>{_esc(s.doc)}</code> · {_esc(s.file)} [{s.start}:{s.end}]</div></header>'
@@ -403,11 +266,11 @@ def _draft_section(result: CheckResult, key: str, heading: str) -> str:
     stats = (
         '<div class="stats">'
         f'<div class="stat"><div class="k">总文字复制比 <span class="en">copy ratio</span></div>'
-        f'<div class="v {v}" data-k="copy_ratio">{_pct(result.copy_ratio)}</div></div>'
+        f'<div class="v {v}" data-k="copy_ratio">{pct(result.copy_ratio)}</div></div>'
         f'<div class="stat"><div class="k">单篇最大文字复制比 <span class="en">largest source</span></div>'
-        f'<div class="v" data-k="max_source_share">{_pct(result.max_source_share)}</div></div>'
+        f'<div class="v" data-k="max_source_share">{pct(result.max_source_share)}</div></div>'
         f'<div class="stat"><div class="k">套话比例 <span class="en">boilerplate</span></div>'
-        f'<div class="v" data-k="boilerplate_ratio">{_pct(result.boilerplate_ratio)}</div></div>'
+        f'<div class="v" data-k="boilerplate_ratio">{pct(result.boilerplate_ratio)}</div></div>'
         f'<div class="stat"><div class="k">来源 / 段落 <span class="en">sources / passages</span></div>'
         f'<div class="v" data-k="sources">{len(result.sources)} / {len(copies)}</div></div>'
         f'<div class="stat"><div class="k">字数 <span class="en">characters (counted)</span></div>'
@@ -423,7 +286,7 @@ def _draft_section(result: CheckResult, key: str, heading: str) -> str:
                 f'<td class="num">{i + 1}</td>'
                 f'<td><span class="swatch src-{i}"></span>{_esc(s.source.title)}</td>'
                 f'<td class="doc">{_esc(s.source.doc)}<br>{_esc(s.source.file)}</td>'
-                f'<td class="num">{_pct(s.share)}<div class="bar"><i style="width:{min(100.0, 100 * s.share):.1f}%"></i></div></td>'
+                f'<td class="num">{pct(s.share)}<div class="bar"><i style="width:{min(100.0, 100 * s.share):.1f}%"></i></div></td>'
                 f'<td class="num">{s.chars:,}</td><td class="num">{s.passages}</td></tr>'
             )
         sources = (
@@ -470,9 +333,9 @@ def render_check_html(results: Sequence[CheckResult], *, title: str = "chachong 
         ranked = sorted(range(len(results)), key=lambda i: (-results[i].copy_ratio, results[i].file, i))
         rows = "".join(
             f'<tr><td class="num">{rank}</td><td><a href="#{keys[i]}">{_esc(results[i].file)}</a></td>'
-            f'<td class="num"><b class="v {_verdict(results[i].copy_ratio)}">{_pct(results[i].copy_ratio)}</b></td>'
-            f'<td class="num">{_pct(results[i].max_source_share)}</td>'
-            f'<td class="num">{_pct(results[i].boilerplate_ratio)}</td>'
+            f'<td class="num"><b class="v {_verdict(results[i].copy_ratio)}">{pct(results[i].copy_ratio)}</b></td>'
+            f'<td class="num">{pct(results[i].max_source_share)}</td>'
+            f'<td class="num">{pct(results[i].boilerplate_ratio)}</td>'
             f'<td class="num">{len(results[i].sources)}</td>'
             f'<td class="num">{sum(p.kind == "copy" for p in results[i].passages)}</td>'
             f'<td class="num">{results[i].chars:,}</td></tr>'
@@ -489,7 +352,7 @@ def render_check_html(results: Sequence[CheckResult], *, title: str = "chachong 
                        else "检测结果 <span class=\"en\">result</span>")
         for i, r in enumerate(results)
     )
-    return _page(title, head + index + sections, _CHECK_JS, css=_source_css(n_colours))
+    return _page(title, head + index + sections, _asset("check.js"), css=_source_css(n_colours))
 
 
 # -- corpus reuse map (pairs) ---------------------------------------------------------------
@@ -553,11 +416,6 @@ def _heat(v: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _short(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def _heatmap_svg(result: PairsResult, order: list[int], file_colour: dict[str, str]) -> str:
     n = len(order)
     cell = 15 if n <= 60 else max(5, 900 // max(n, 1))
@@ -590,7 +448,7 @@ def _heatmap_svg(result: PairsResult, order: list[int], file_colour: dict[str, s
             parts.append(
                 f'<text x="{label_w - 12}" y="{y + cell / 2 + font * 0.36:.1f}" font-size="{font}" text-anchor="end"{weight}>'
                 f'<tspan class="mono" font-size="{font - 1}" fill="#868e96">{k + 1:>3} </tspan>'
-                f'{_esc(_short(d.title, 22))}<title>{_esc(d.doc)} · {_esc(d.title)}</title></text>'
+                f'{_esc(snippet(d.title, 22))}<title>{_esc(d.doc)} · {_esc(d.title)}</title></text>'
             )
             parts.append(
                 f'<text class="mono" x="{x + cell / 2:.1f}" y="{top - 12}" font-size="{font - 2}" '
@@ -602,8 +460,8 @@ def _heatmap_svg(result: PairsResult, order: list[int], file_colour: dict[str, s
             continue
         for row, col, share, chars in ((a, b, p.share_a, p.a_chars), (b, a, p.share_b, p.b_chars)):
             rd, cd = docs[pos[row]], docs[pos[col]]
-            tip = (f"{rd.title} ({rd.doc}) 有 {_pct(share)}（{chars} 字）与 {cd.title} ({cd.doc}) 相同 · "
-                   f"{_pct(share)} of the row document is shared with the column document · "
+            tip = (f"{rd.title} ({rd.doc}) 有 {pct(share)}（{chars} 字）与 {cd.title} ({cd.doc}) 相同 · "
+                   f"{pct(share)} of the row document is shared with the column document · "
                    f"{len(p.passages)} 段 passages")
             href = f"#pair-{rank}" if rank <= MAX_TABLE_PAIRS else "#pairs"
             parts.append(
@@ -638,7 +496,7 @@ def render_pairs_html(result: PairsResult, *, title: str = "chachong 文档间�
         for f in files
     )
     scale = "".join(
-        f'<span><span class="swatch" style="--bg:{_heat(v)};--fg:{_heat(v)}"></span>{_pct(v)}</span>'
+        f'<span><span class="swatch" style="--bg:{_heat(v)};--fg:{_heat(v)}"></span>{pct(v)}</span>'
         for v in (0.005, 0.05, 0.2, 0.5)
     )
     omitted = len(result.documents) - len(order)
@@ -659,8 +517,8 @@ def render_pairs_html(result: PairsResult, *, title: str = "chachong 文档间�
                 f'<tr id="pair-{rank}" class="pair"><td class="num">{rank}</td>'
                 f'<td>{_esc(p.a.title)}<br><span class="doc">{_esc(p.a.doc)}</span></td>'
                 f'<td>{_esc(p.b.title)}<br><span class="doc">{_esc(p.b.doc)}</span></td>'
-                f'<td class="num">{p.shared_chars:,}</td><td class="num">{_pct(p.share_a)}</td>'
-                f'<td class="num">{_pct(p.share_b)}</td><td class="num">{len(p.passages)}</td></tr>'
+                f'<td class="num">{p.shared_chars:,}</td><td class="num">{pct(p.share_a)}</td>'
+                f'<td class="num">{pct(p.share_b)}</td><td class="num">{len(p.passages)}</td></tr>'
             )
             if rank <= MAX_DETAIL_PAIRS:
                 names = (f"A · {p.a.doc}", f"B · {p.b.doc}")

@@ -13,8 +13,8 @@ Candidates come from a sort/group-by over the band keys of all documents at once
 than from ``store.candidates``: that method answers a few query sentences with one lookup
 per distinct key, which for every sentence of the index against the index is ~1.8 s on the
 bundled corpus; grouping the same keys in numpy gives the same candidate pairs in
-milliseconds (DESIGN.md §4: LSH as a sort/group-by). The keys are computed by the same
-functions the indexer uses, so the two agree (a test checks this).
+milliseconds (LSH as a sort/group-by, as text-dedup and NeMo Curator do it). The keys come from
+`sketch.keys.sentence_keys`, as the indexer's do, so the two agree (a test checks this).
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model import DocumentRecord
+from ..phrases import default_min_docs, phrase_table
+from ..sketch.keys import sentence_keys
+from ..sketch.lsh import stable_argsort
+from ..store import Store
+from ..text.normalize import Normalized, normalize
+from ..text.sentences import Sentences
 from .align import align
-from .lsh import band_keys, stable_argsort
-from .minhash import signatures
-from .normalize import Normalized, normalize
-from .phrases import default_min_docs, phrase_table
-from .sentences import MIN_SENTENCE_CHARS, Sentences, split_sentences
-from .shingles import sentence_shingles
 
 MIN_SHARED_CHARS = 12  # like check's shortest reported passage: less is coincidence
 
@@ -94,14 +95,14 @@ class PairsResult:
 
 @dataclass(slots=True)
 class _Doc:
-    record: object  # DocumentRecord
+    record: DocumentRecord
     norm: Normalized
     text: str  # norm.text, decoded once
     sents: Sentences
     stock: np.ndarray  # bool per normalized character: inside a stock phrase
 
 
-def find_pairs(store, *, max_docs: int | None = None) -> PairsResult:
+def find_pairs(store: Store, *, max_docs: int | None = None) -> PairsResult:
     """All pairs of indexed documents that share text beyond stock phrasing, ranked."""
     params = store.params
     records = store.documents()
@@ -118,13 +119,11 @@ def find_pairs(store, *, max_docs: int | None = None) -> PairsResult:
     owner_parts: list[np.ndarray] = []
     for i, rec in enumerate(records):
         norm = normalize(rec.text)
-        sents = split_sentences(norm, min_chars=max(MIN_SENTENCE_CHARS, params.shingle_chars))
+        sents, sentence_band_keys = sentence_keys(norm, params)
         text = norm.text
         docs.append(_Doc(rec, norm, text, sents, _stock_mask(text, phrases)))
         if len(sents):
-            hashes, offsets = sentence_shingles(norm.codes, sents, k=params.shingle_chars)
-            sigs = signatures(hashes, offsets, num_perm=params.num_perm, seed=params.seed)
-            key_parts.append(band_keys(sigs, params))
+            key_parts.append(sentence_band_keys)
             owner_parts.append(np.full(len(sents), i, dtype=np.int64))
     pair_docs = tuple(
         PairDoc(doc=d.record.name, file=d.record.file, title=d.record.title,

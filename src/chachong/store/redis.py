@@ -1,4 +1,4 @@
-"""The shared index: the same store as `storage.SqliteStore`, kept in Redis.
+"""The shared index: the same store as `sqlite.SqliteStore`, kept in Redis.
 
 ``--index redis://HOST:PORT/DB`` (also ``rediss://`` and ``unix://``). Three query options
 of our own are taken out of the URL before it goes to redis-py: ``prefix=NAME`` (several
@@ -50,8 +50,9 @@ import functools
 import json
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -59,10 +60,11 @@ import redis
 from redis.cluster import RedisCluster
 from redis.exceptions import LockError
 
-from .errors import BackendError, IndexBusyError, IndexFileError
-from .lsh import LshParams, stable_argsort
-from .records import DocumentRecord, FileRecord, NewFile
-from .storage import _alive, _count_pairs
+from ..errors import BackendError, IndexBusyError, IndexFileError
+from ..model import DocumentRecord, FileRecord, IntArray, NewFile
+from ..sketch.lsh import LshParams, stable_argsort
+from .arrays import alive, count_pairs
+from .base import Candidates, SentenceOwners
 
 SCHEMA_VERSION = "redis-1"
 DEFAULT_PREFIX = "chachong"
@@ -160,7 +162,7 @@ def _problem(exc: redis.RedisError) -> str:
 
 
 @contextmanager
-def _backend_errors(location: str):
+def _backend_errors(location: str) -> Iterator[None]:
     try:
         yield
     except redis.RedisError as exc:
@@ -177,11 +179,15 @@ def _connect(url: str, location: str, cluster: bool) -> redis.Redis:
             raise BackendError(f"not a usable Redis URL ({exc})", path=location) from None
 
 
-def _wrapped(method):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _wrapped(method: Callable[Concatenate[RedisStore, _P], _R]) -> Callable[Concatenate[RedisStore, _P], _R]:
     """Turn redis-py errors of a public method into one-line `BackendError`s."""
 
     @functools.wraps(method)
-    def run(self, *args, **kwargs):
+    def run(self: RedisStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         with _backend_errors(self.location):
             return method(self, *args, **kwargs)
 
@@ -207,9 +213,6 @@ class RedisStore:
         self._edge_key = f"{{{prefix}}}:edge"
         self._lock_key = f"{{{prefix}}}:lock"
         self._retired_key = f"{{{prefix}}}:retired"
-        # The generation (count of commits) the last `candidates` call saw; see
-        # documents_for_sentences.
-        self._view_generation: int | None = None
         self._bulk = f"{prefix}:"  # documents, buckets, derived data: no hash tag, spread out
         try:
             with _backend_errors(self.location):
@@ -264,7 +267,7 @@ class RedisStore:
         return deleted
 
     @classmethod
-    def used_memory(cls, location: str) -> int:
+    def footprint(cls, location: str) -> int:
         """Bytes the Redis server(s) behind ``location`` use (INFO memory, summed over nodes):
         for measuring an index's footprint as the difference before and after indexing."""
         url, _, _, cluster = parse_location(str(location))
@@ -311,19 +314,30 @@ class RedisStore:
         self._client.close()
 
     @contextmanager
-    def snapshot(self):
-        """The same interface as SQLite's snapshot; Redis has no read transaction.
+    def snapshot(self) -> Iterator[_RedisView]:
+        """A view of one committed state: the catalog (file records, ``committed_sid``,
+        ``generation``) is read in one MULTI, and every read of the view answers for it.
 
-        Each read is consistent on its own instead: `documents` re-reads when a writer
-        committed meanwhile, and `documents_for_sentences` skips sentences of files replaced
-        since `candidates` ran. Callers that combine reads must check the generation.
+        Documents of files replaced after that stay readable for `RETIRE_GRACE_S` (see
+        `_write_locked`), so a check that takes longer than that may find a source gone and
+        raises `IndexBusyError`; sentences written after it (ids at or above
+        ``committed_sid``) are never returned.
         """
-        yield self
+        with _backend_errors(self.location):
+            yield self._pin()
 
-    def __enter__(self):
+    def _pin(self) -> _RedisView:
+        with self._client.pipeline(transaction=True) as tx:
+            tx.hgetall(self._files_key)
+            tx.hmget(self._meta_key, ["committed_sid", "generation"])
+            raw_files, (committed, generation) = tx.execute()
+        entries = {k.decode(): json.loads(v) for k, v in raw_files.items()}
+        return _RedisView(self, dict(sorted(entries.items())), int(committed or 0), int(generation or 0))
+
+    def __enter__(self) -> RedisStore:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- keys --------------------------------------------------------------------------
@@ -360,38 +374,53 @@ class RedisStore:
                     rec["id"] = ids[sel]
                 yield sel, [self._bucket_key(int(b)) for b in names], rec.tobytes()
 
-    # -- reading -----------------------------------------------------------------------
-    def _file_entries(self) -> dict[str, dict]:
-        return {
-            k.decode(): json.loads(v) for k, v in self._client.hgetall(self._files_key).items()
-        }
-
+    # -- reading: the latest state (each call a view of its own; see snapshot) -----------
     @_wrapped
     def files(self) -> list[FileRecord]:
-        return [
-            FileRecord(
-                id=e["id"], path=path, sha256=e["sha256"], chars=e["chars"],
-                encoding=e["encoding"], documents=len(e["docs"]),
-                declared_count=e["declared_count"], warnings=tuple(e["warnings"]),
-                set_aside=tuple(e["set_aside"]),
-            )
-            for path, e in sorted(self._file_entries().items())
-        ]
-
-    def _file_entry(self, path: str) -> dict | None:
-        raw = self._client.hget(self._files_key, path)
-        return json.loads(raw) if raw is not None else None
+        return self._pin().files()
 
     @_wrapped
     def file_edge_lines(self, path: str) -> dict[str, int]:
-        """Edge lines the stored version of ``path`` contributed to the recurrence counts."""
         entry = self._file_entry(path)
         return dict(entry["edge_lines"]) if entry else {}
 
     @_wrapped
     def file_sha256(self, path: str) -> str | None:
         entry = self._file_entry(path)
-        return entry["sha256"] if entry else None
+        return str(entry["sha256"]) if entry else None
+
+    def _file_entry(self, path: str) -> dict[str, Any] | None:
+        raw = self._client.hget(self._files_key, path)
+        return json.loads(raw) if raw is not None else None
+
+    @_wrapped
+    def documents(self) -> list[DocumentRecord]:
+        return self._pin().documents()
+
+    @_wrapped
+    def document_count(self) -> int:
+        return int(self._client.hget(self._meta_key, "documents") or 0)
+
+    @_wrapped
+    def edge_line_counts(self, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        values = self._client.hmget(self._edge_key, wanted)
+        out: dict[str, tuple[int, int]] = {}
+        for key, value in zip(wanted, values):
+            if value is not None:
+                occurrences, files = value.split()
+                out[key] = (int(occurrences), int(files))
+        return out
+
+    @_wrapped
+    def documents_for_sentences(self, sentence_ids: IntArray) -> SentenceOwners:
+        return self._pin().documents_for_sentences(sentence_ids)
+
+    @_wrapped
+    def candidates(self, keys: IntArray) -> Candidates:
+        return self._pin().candidates(keys)
 
     @staticmethod
     def _doc(doc_id: int, h: dict[bytes, bytes]) -> DocumentRecord:
@@ -410,36 +439,8 @@ class RedisStore:
             for doc_id in part:
                 pipe.hgetall(self._doc_key(doc_id))
             for doc_id, h in zip(part, pipe.execute()):
-                if h:  # gone: its file was replaced since we looked it up
+                if h:  # gone: its file was replaced longer than RETIRE_GRACE_S ago
                     out[doc_id] = self._doc(doc_id, h)
-        return out
-
-    @_wrapped
-    def documents(self) -> list[DocumentRecord]:
-        for _ in range(10):
-            ids = [i for _, e in sorted(self._file_entries().items()) for i in e["docs"]]
-            docs = self._fetch_docs(ids)
-            if len(docs) == len(ids):
-                return [docs[i] for i in ids]
-            # A writer replaced a file between our two reads: read the new state.
-        raise IndexBusyError("the index kept changing while being read", path=self.location)
-
-    @_wrapped
-    def document_count(self) -> int:
-        return int(self._client.hget(self._meta_key, "documents") or 0)
-
-    @_wrapped
-    def edge_line_counts(self, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
-        """(occurrences, files) of lines seen at the edges of indexed files."""
-        wanted = sorted(set(keys))
-        if not wanted:
-            return {}
-        values = self._client.hmget(self._edge_key, wanted)
-        out: dict[str, tuple[int, int]] = {}
-        for key, value in zip(wanted, values):
-            if value is not None:
-                occurrences, files = value.split()
-                out[key] = (int(occurrences), int(files))
         return out
 
     def _owners(self, key: str, sids: list[int], newer_than: int | None) -> dict[int, int]:
@@ -460,40 +461,12 @@ class RedisStore:
                         owner[sid] = doc_id
         return owner
 
-    @_wrapped
-    def documents_for_sentences(self, sentence_ids: np.ndarray) -> dict[int, tuple[DocumentRecord, int]]:
-        """Map live sentence ids to (document, index of the sentence in the document).
-
-        Sentences of a file replaced since this store's last `candidates` call still map
-        to the version that call saw (for `RETIRE_GRACE_S`): a check running while another
-        machine replaces one of its sources reports that source, as on SQLite, instead of
-        losing it. Documents replaced before that call are never returned.
-        """
-        sids = np.unique(np.asarray(sentence_ids, dtype=np.int64)).tolist()
-        owner = self._owners(self._sents_key, sids, None)
-        missing = [s for s in sids if s not in owner]
-        if missing and self._view_generation is not None:
-            owner.update(self._owners(self._retired_key, missing, self._view_generation))
-        docs = self._fetch_docs(sorted(set(owner.values())))
-        return {
-            sid: (docs[d], sid - docs[d].sent_base) for sid, d in owner.items() if d in docs
-        }
-
-    @_wrapped
-    def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """LSH candidates of query band keys (shape (m, bands)), as `SqliteStore.candidates`.
-
-        Returns ``(query_index, sentence_id, shared_bands)`` arrays, one row per distinct
-        (query sentence, indexed sentence) pair that shares at least one band.
-        """
+    def _lookup(self, keys: IntArray, committed: int) -> Candidates:
+        """LSH candidates of query band keys, sentence ids below ``committed`` only."""
         keys = np.asarray(keys, dtype=np.int64)
-        m, bands = keys.shape
         if keys.size == 0:
-            return _count_pairs([], [])
-        committed, generation = (
-            int(x or 0) for x in self._client.hmget(self._meta_key, ["committed_sid", "generation"])
-        )
-        self._view_generation = generation
+            return count_pairs([], [])
+        m, bands = keys.shape
         flat = np.ascontiguousarray(keys, dtype=np.int64).reshape(-1)
         band_of = np.tile(np.arange(bands, dtype=np.int64), m)
         query_of = np.repeat(np.arange(m, dtype=np.int64), bands)
@@ -504,7 +477,7 @@ class RedisStore:
         starts = np.flatnonzero(first)
         ends = np.append(starts[1:], order.size)
         calls = list(self._records(k_sorted[starts], b_sorted[starts], None))
-        q_parts: list[np.ndarray] = []
+        q_parts: list[IntArray] = []
         s_parts: list[np.ndarray] = []
         for (sel, _, _), answer in zip(calls, self._run_script(_LOOKUP_LUA, calls)):
             pos = 0
@@ -519,7 +492,7 @@ class RedisStore:
                         queries = query_of[order[starts[i] : ends[i]]]
                         q_parts.append(np.repeat(queries, cids.size))
                         s_parts.append(np.tile(cids, queries.size))
-        return _count_pairs(q_parts, s_parts)
+        return count_pairs(q_parts, s_parts)
 
     def _run_script(self, script: str, calls: list) -> list:
         """Script calls over (_, key names, blob) triples: one pipelined round trip, or on a
@@ -812,10 +785,10 @@ class RedisStore:
                 drop, keep = [], {}
                 for field, value in fields.items():
                     cids = np.frombuffer(value, dtype="<u4")
-                    alive = _alive(cids, bases)
-                    if not alive.all():
-                        if alive.any():
-                            keep[field] = cids[alive].tobytes()
+                    live_ids = alive(cids, bases)
+                    if not live_ids.all():
+                        if live_ids.any():
+                            keep[field] = cids[live_ids].tobytes()
                         else:
                             drop.append(field)
                 if drop:
@@ -825,3 +798,84 @@ class RedisStore:
             pipe.execute()
             self._keep_lock(lock, state)
         self._client.hincrby(self._meta_key, "dead", -dead)
+
+
+class _RedisView:
+    """The reads of one committed state of a Redis index (what `RedisStore.snapshot` yields)."""
+
+    def __init__(self, store: RedisStore, entries: dict[str, dict[str, Any]], committed: int, generation: int):
+        self._store = store
+        self._entries = entries  # path -> file record, as committed at `generation`
+        self._committed = committed  # sentence ids below this belong to committed runs
+        self._generation = generation
+
+    @property
+    def location(self) -> str:
+        return self._store.location
+
+    @property
+    def params(self) -> LshParams:
+        return self._store.params
+
+    def files(self) -> list[FileRecord]:
+        return [
+            FileRecord(
+                id=e["id"], path=path, sha256=e["sha256"], chars=e["chars"],
+                encoding=e["encoding"], documents=len(e["docs"]),
+                declared_count=e["declared_count"], warnings=tuple(e["warnings"]),
+                set_aside=tuple(e["set_aside"]),
+            )
+            for path, e in self._entries.items()
+        ]
+
+    def documents(self) -> list[DocumentRecord]:
+        ids = [i for e in self._entries.values() for i in e["docs"]]
+        with _backend_errors(self.location):
+            docs = self._store._fetch_docs(ids)
+        if len(docs) != len(ids):
+            raise IndexBusyError(
+                f"the index changed too much while being read (a source was replaced more than "
+                f"{RETIRE_GRACE_S} s ago); run the command again",
+                path=self.location,
+            )
+        return [docs[i] for i in ids]
+
+    def document_count(self) -> int:
+        return sum(len(e["docs"]) for e in self._entries.values())
+
+    def file_sha256(self, path: str) -> str | None:
+        entry = self._entries.get(path)
+        return str(entry["sha256"]) if entry else None
+
+    def file_edge_lines(self, path: str) -> dict[str, int]:
+        entry = self._entries.get(path)
+        return dict(entry["edge_lines"]) if entry else {}
+
+    def edge_line_counts(self, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
+        return self._store.edge_line_counts(keys)
+
+    def documents_for_sentences(self, sentence_ids: IntArray) -> SentenceOwners:
+        """Sentences of files replaced after this view was taken map to the version it saw
+        (kept for `RETIRE_GRACE_S`); those replaced before it are not part of it."""
+        store = self._store
+        sids = [s for s in np.unique(np.asarray(sentence_ids, dtype=np.int64)).tolist() if s < self._committed]
+        with _backend_errors(self.location):
+            owner = store._owners(store._sents_key, sids, None)
+            missing = [s for s in sids if s not in owner]
+            if missing:
+                owner.update(store._owners(store._retired_key, missing, self._generation))
+            docs = store._fetch_docs(sorted(set(owner.values())))
+        return {sid: (docs[d], sid - docs[d].sent_base) for sid, d in owner.items() if d in docs}
+
+    def candidates(self, keys: IntArray) -> Candidates:
+        with _backend_errors(self.location):
+            return self._store._lookup(keys, self._committed)
+
+    def stats(self) -> dict[str, int]:
+        return self._store.stats()
+
+    def get_derived(self, name: str, generation: str) -> bytes | None:
+        return self._store.get_derived(name, generation)
+
+    def put_derived(self, name: str, generation: str, value: bytes) -> None:
+        self._store.put_derived(name, generation, value)

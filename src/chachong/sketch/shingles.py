@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sentences import Sentences
+from ..text.sentences import Sentences
 
 SHINGLE_CHARS = 5
 _SEED = 0x9E3779B97F4A7C15

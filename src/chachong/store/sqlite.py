@@ -1,4 +1,4 @@
-"""Index storage: the embedded SQLite file (default) and the factory over backends.
+"""The embedded index: one SQLite file (the default backend).
 
 Layout of the SQLite index (one file, WAL journal, every write one transaction):
 
@@ -21,14 +21,16 @@ import functools
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
-from .errors import IndexBusyError, IndexFileError
-from .lsh import LshParams, stable_argsort
-from .records import DocumentRecord, FileRecord, NewFile
+from ..errors import IndexBusyError, IndexFileError
+from ..model import DocumentRecord, FileRecord, NewFile
+from ..sketch.lsh import LshParams, stable_argsort
+from .arrays import alive, chunk_bounds, count_pairs
 
 SCHEMA_VERSION = 1
 CHUNK_KEYS = 1024  # ~12 KB per chunk read: measured faster candidate lookups than 4096 (+2% file size)
@@ -79,12 +81,16 @@ CREATE TABLE lsh (
 """
 
 
-def _guarded(method):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _guarded(method: Callable[Concatenate[SqliteStore, _P], _R]) -> Callable[Concatenate[SqliteStore, _P], _R]:
     """Report damage PRAGMA quick_check cannot see (bytes overwritten inside a stored value)
     as a corrupt index when it is read, instead of a traceback."""
 
     @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(self: SqliteStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(self, *args, **kwargs)
         except sqlite3.OperationalError as exc:
@@ -95,56 +101,6 @@ def _guarded(method):
             raise IndexFileError(f"index file is corrupt ({exc})", path=self.location) from None
 
     return wrapper
-
-
-def is_redis_url(location: str) -> bool:
-    return location.startswith(("redis://", "rediss://", "unix://"))
-
-
-def open_store(location: str | Path, *, create: bool = False, params: LshParams | None = None):
-    """Open the index at ``location``: a file path (SQLite) or a ``redis://`` URL."""
-    location = str(location)
-    if is_redis_url(location):
-        from .redis_store import RedisStore
-
-        return RedisStore(location, create=create, params=params)
-    return SqliteStore(location, create=create, params=params)
-
-
-def store_exists(location: str | Path) -> bool:
-    location = str(location)
-    if is_redis_url(location):
-        from .redis_store import RedisStore
-
-        return RedisStore.exists(location)
-    return Path(location).exists()
-
-
-def remove_store(location: str | Path) -> None:
-    """Delete the index at ``location`` (an index file with its WAL files, or a Redis index)."""
-    location = str(location)
-    if is_redis_url(location):
-        from .redis_store import RedisStore
-
-        RedisStore.drop(location)
-        return
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(location + suffix).unlink(missing_ok=True)
-
-
-def chunk_bounds(sorted_keys: np.ndarray, chunk: int = CHUNK_KEYS) -> list[tuple[int, int]]:
-    """Cut a sorted key array into chunks of about ``chunk`` keys, never splitting equal keys."""
-    n = sorted_keys.size
-    bounds: list[tuple[int, int]] = []
-    lo = 0
-    while lo < n:
-        hi = min(lo + chunk, n)
-        if hi < n:
-            # Move the cut forward past keys equal to the last one in the chunk.
-            hi = int(np.searchsorted(sorted_keys, sorted_keys[hi - 1], side="right"))
-        bounds.append((lo, hi))
-        lo = hi
-    return bounds
 
 
 class SqliteStore:
@@ -236,31 +192,24 @@ class SqliteStore:
         except (TypeError, ValueError, sqlite3.DatabaseError) as exc:
             raise IndexFileError(f"index metadata unreadable ({exc})", path=path) from None
 
-    def _write(self):
-        store = self
-
-        class _Tx:
-            def __enter__(self_inner):
-                deadline = time.monotonic() + BUSY_TIMEOUT_S
-                while True:
-                    try:
-                        store._db.execute("BEGIN IMMEDIATE")
-                        return self_inner
-                    except sqlite3.OperationalError as exc:
-                        if "locked" not in str(exc) or time.monotonic() > deadline:
-                            raise IndexBusyError(
-                                f"index is locked by another writer ({exc})", path=store.location
-                            ) from None
-                        time.sleep(0.05)
-
-            def __exit__(self_inner, exc_type, exc, tb):
-                if exc_type is None:
-                    store._db.execute("COMMIT")
-                else:
-                    store._db.execute("ROLLBACK")
-                return False
-
-        return _Tx()
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction; waits up to BUSY_TIMEOUT_S for another writer."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise IndexBusyError(f"index is locked by another writer ({exc})", path=self.location) from None
+                time.sleep(0.05)
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()
@@ -294,19 +243,43 @@ class SqliteStore:
             pass  # a read-only or busy index still answers; the table is just recomputed next time
 
     @contextlib.contextmanager
-    def snapshot(self):
-        """Reads inside see one committed state of the index, whatever writers commit meanwhile."""
+    def snapshot(self) -> Iterator[SqliteStore]:
+        """Reads inside see one committed state of the index, whatever writers commit meanwhile
+        (one SQLite read transaction over this connection)."""
         self._db.execute("BEGIN")
         try:
             yield self
         finally:
             self._db.execute("COMMIT")
 
-    def __enter__(self):
+    def __enter__(self) -> SqliteStore:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- the registry's class-level operations (see chachong.store) -------------------------
+    @staticmethod
+    def _files_of(location: str) -> list[Path]:
+        return [Path(location + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+
+    @classmethod
+    def exists(cls, location: str) -> bool:
+        return Path(location).exists()
+
+    @classmethod
+    def drop(cls, location: str) -> int:
+        """Delete the index file and its journal files; returns how many files."""
+        removed = 0
+        for path in cls._files_of(location):
+            if path.exists():
+                path.unlink()
+                removed += 1
+        return removed
+
+    @classmethod
+    def footprint(cls, location: str) -> int:
+        return sum(p.stat().st_size for p in cls._files_of(location) if p.exists())
 
     # -- reading ---------------------------------------------------------------------
     @_guarded
@@ -423,7 +396,7 @@ class SqliteStore:
         s_parts: list[np.ndarray] = []
         keys = np.asarray(keys, dtype=np.int64)
         if keys.size == 0:
-            return _count_pairs(q_parts, s_parts)
+            return count_pairs(q_parts, s_parts)
         segments = [r[0] for r in self._db.execute("SELECT id FROM segments ORDER BY id")]
         distinct = [np.unique(keys[:, band]) for band in range(keys.shape[1])]
         probe = json.dumps([[b, k] for b, col in enumerate(distinct) for k in col.tolist()])
@@ -453,7 +426,7 @@ class SqliteStore:
                     queries = np.flatnonzero(column == key)
                     q_parts.append(np.repeat(queries, b - a))
                     s_parts.append(np.tile(cids[a:b], queries.size))
-        return _count_pairs(q_parts, s_parts)
+        return count_pairs(q_parts, s_parts)
 
     @_guarded
     def stats(self) -> dict[str, int]:
@@ -543,7 +516,7 @@ class SqliteStore:
                 "INSERT INTO lsh VALUES (?, ?, ?, ?, ?)",
                 (
                     (segment, band, int(band_keys[lo]), band_keys[lo:hi].tobytes(), band_ids[lo:hi].tobytes())
-                    for lo, hi in chunk_bounds(band_keys)
+                    for lo, hi in chunk_bounds(band_keys, CHUNK_KEYS)
                 ),
             )
 
@@ -582,9 +555,9 @@ class SqliteStore:
         for band in range(bands):
             k = np.concatenate(per_band_keys[band]) if per_band_keys[band] else np.zeros(0, "<i8")
             i = np.concatenate(per_band_ids[band]) if per_band_ids[band] else np.zeros(0, "<u4")
-            alive = _alive(i, bases)
-            columns_k.append(k[alive])
-            columns_i.append(i[alive])
+            live_ids = alive(i, bases)
+            columns_k.append(k[live_ids])
+            columns_i.append(i[live_ids])
         if columns_i and columns_i[0].size:
             # Each band holds every live sentence once, so sorting by id aligns the bands.
             orders = [stable_argsort(ci) for ci in columns_i]
@@ -592,22 +565,3 @@ class SqliteStore:
             keys = np.stack([ck[o] for ck, o in zip(columns_k, orders)], axis=1)
             self._add_segment(keys, ids)
 
-
-def _alive(ids: np.ndarray, bases: np.ndarray) -> np.ndarray:
-    if bases.size == 0:
-        return np.zeros(ids.size, dtype=bool)
-    pos = np.searchsorted(bases[:, 0], ids.astype(np.int64), side="right") - 1
-    ok = pos >= 0
-    pos = np.maximum(pos, 0)
-    return ok & (ids.astype(np.int64) < bases[pos, 0] + bases[pos, 1])
-
-
-def _count_pairs(q_parts: list[np.ndarray], s_parts: list[np.ndarray]):
-    if not q_parts:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    q = np.concatenate(q_parts).astype(np.int64)
-    s = np.concatenate(s_parts).astype(np.int64)
-    combined = (q << 32) | s
-    uniq, hits = np.unique(combined, return_counts=True)
-    return uniq >> 32, uniq & 0xFFFFFFFF, hits

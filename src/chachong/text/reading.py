@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ""})
 DOCX_SUFFIXES = frozenset({".docx"})
@@ -207,13 +207,13 @@ def _plausible_chinese(text: str) -> bool:
     the time or less. Traditional characters are mapped to simplified ones first (the
     same OpenCC table normalization uses) so traditional text in GBK or Big5 passes.
     """
-    from .normalize import _t2s_table  # the project's one traditional→simplified table
+    from .normalize import t2s_table  # the project's one traditional→simplified table
 
     sample = text[:20000]
     han = [ch for ch in sample if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"]
     if len(han) < MIN_HAN_FOR_SHARE:
         return True  # too little Chinese to judge; _looks_like_text has the final word
-    table, common = _t2s_table(), _common_han()
+    table, common = t2s_table(), _common_han()
     hits = sum(1 for ch in han if table.get(ch, ch) in common)
     return hits / len(han) >= MIN_COMMON_HAN_SHARE
 

@@ -1,16 +1,14 @@
-"""Everything a person reads: terminal reports (rich) and JSON Lines.
+"""Terminal reports (rich): check, docs, index, phrases, pairs, and the progress bar.
 
-This is the only module that imports rich. Renderers take a `Console`, so tests render
-into a StringIO at a fixed width.
+The report package is the only one that imports rich. Renderers take a `Console`, so tests
+render into a StringIO at a fixed width.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -18,7 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from .results import CheckResult
+from ..match.pairs import PairsResult
+from ..model import CheckResult, CopyPassage
+from .format import pct, snippet
 
 # One colour per source, in rank order; boilerplate is shown muted.
 SOURCE_STYLES = (
@@ -42,19 +42,6 @@ def console_for(stream=None, *, width: int | None = None, color: bool | None = N
     )
 
 
-def json_line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=False)
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-def _snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def source_styles(result: CheckResult) -> dict[str, str]:
     return {
         s.source.doc: SOURCE_STYLES[i % len(SOURCE_STYLES)] for i, s in enumerate(result.sources)
@@ -70,9 +57,9 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
     summary.add_column(style="bold")
     summary.add_column()
     verdict_style = "bold red" if result.copy_ratio >= 0.3 else "bold yellow" if result.copy_ratio > 0.05 else "bold green"
-    summary.add_row("总文字复制比 copy ratio", Text(_pct(result.copy_ratio), style=verdict_style))
-    summary.add_row("单篇最大文字复制比 largest source", _pct(result.max_source_share))
-    summary.add_row("套话 boilerplate ratio", _pct(result.boilerplate_ratio))
+    summary.add_row("总文字复制比 copy ratio", Text(pct(result.copy_ratio), style=verdict_style))
+    summary.add_row("单篇最大文字复制比 largest source", pct(result.max_source_share))
+    summary.add_row("套话 boilerplate ratio", pct(result.boilerplate_ratio))
     summary.add_row("copied passages / sources", f"{len(copies)} / {len(result.sources)}")
     summary.add_row("characters", f"{result.chars} ({result.content_chars} counted)")
     console.print(Panel(summary, title=f"[bold]chachong check[/]: {result.file}", expand=False))
@@ -88,7 +75,7 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
         for i, s in enumerate(result.sources, 1):
             table.add_row(
                 Text(f" {i} ", style=styles[s.source.doc]), s.source.title, s.source.doc,
-                _pct(s.share), str(s.chars), str(s.passages),
+                pct(s.share), str(s.chars), str(s.passages),
             )
         console.print(table)
 
@@ -98,10 +85,10 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
 
     for n, p in enumerate(copies, 1):
         grid = Table(show_header=True, expand=True, title_justify="left",
-                     title=f"Passage {n}: draft [{p.start}:{p.end}] ← {p.source.doc} [{p.source.start}:{p.source.end}]  match {_pct(p.score)}")
+                     title=f"Passage {n}: draft [{p.start}:{p.end}] ← {p.source.doc} [{p.source.start}:{p.source.end}]  match {pct(p.score)}")
         grid.add_column("draft", ratio=1)
         grid.add_column(f"source: {p.source.title}", ratio=1)
-        grid.add_row(Text(_snippet(p.text), style=styles[p.source.doc]), Text(_snippet(p.source_text)))
+        grid.add_row(Text(snippet(p.text, SNIPPET_CHARS), style=styles[p.source.doc]), Text(snippet(p.source_text, SNIPPET_CHARS)))
         console.print(grid)
     if boiler:
         table = Table(title="Stock phrases (套话, not counted as copying)", title_justify="left")
@@ -109,7 +96,7 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
         table.add_column("phrase")
         table.add_column("common to", justify="right")
         for p in boiler:
-            table.add_row(f"[{p.start}:{p.end}]", _snippet(p.text, 60), f"{p.common_to} docs")
+            table.add_row(f"[{p.start}:{p.end}]", snippet(p.text, 60), f"{p.common_to} docs")
         console.print(table)
     if not result.passages:
         console.print(Text("No copied passages found.", style="bold green"))
@@ -140,7 +127,7 @@ def render_docs(docs, files, console: Console) -> None:
             notes.append(f"declares {f.declared_count}, found {f.documents}")
         notes.extend(f.warnings)
         if f.set_aside:
-            notes.append(f"set aside {len(f.set_aside)} distributor line(s): " + " | ".join(_snippet(s, 40) for s in f.set_aside))
+            notes.append(f"set aside {len(f.set_aside)} distributor line(s): " + " | ".join(snippet(s, 40) for s in f.set_aside))
         if notes:
             console.print(Text(f"{f.path}: ", style="bold") + Text("; ".join(notes)))
 
@@ -191,7 +178,7 @@ def render_phrases(table, console: Console, *, top: int) -> None:
     for i, p in enumerate(shown, 1):
         example = p.examples[0] if p.examples else None
         t.add_row(str(i), p.phrase, str(p.docs), str(p.count),
-                  f"{example.doc}: {_snippet(example.context, 48)}" if example else "")
+                  f"{example.doc}: {snippet(example.context, 48)}" if example else "")
     console.print(t)
 
 
@@ -206,3 +193,37 @@ def phrases_csv(table, *, top: int) -> str:
         e = p.examples[0] if p.examples else None
         writer.writerow([p.phrase, p.docs, p.count, p.files, e.doc if e else "", e.context if e else ""])
     return buf.getvalue()
+
+
+TITLE_CHARS = 28
+
+
+def render_pairs(result: PairsResult, console: Console) -> None:
+    paired = {d for p in result.pairs for d in (p.a.doc, p.b.doc)}
+    console.print(
+        Text.assemble(
+            ("chachong pairs", "bold"),
+            f": {len(result.documents)} documents, {len(result.pairs)} pairs share text "
+            f"({len(paired)} documents involved); text found in more than {result.max_docs} "
+            f"documents is stock phrasing and not counted ({result.stock_sentences} sentences set aside)",
+        )
+    )
+    if not result.pairs:
+        console.print(Text("No two documents share text beyond stock phrasing.", style="bold green"))
+        return
+    table = Table(title="Document pairs, most shared text first", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("document A", overflow="fold")
+    table.add_column("document B", overflow="fold")
+    table.add_column("shared chars", justify="right")
+    table.add_column("of A", justify="right")
+    table.add_column("of B", justify="right")
+    table.add_column("passages", justify="right")
+    for i, p in enumerate(result.pairs, 1):
+        table.add_row(
+            str(i),
+            Text(snippet(p.a.title, TITLE_CHARS)) + Text(f"\n{p.a.doc}", style="dim"),
+            Text(snippet(p.b.title, TITLE_CHARS)) + Text(f"\n{p.b.doc}", style="dim"),
+            str(p.shared_chars), pct(p.share_a), pct(p.share_b), str(len(p.passages)),
+        )
+    console.print(table)

@@ -7,15 +7,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..model import BoilerplatePassage, CheckResult, CopyPassage, DocumentRecord, FileRecord, Passage
+from ..model import SourceRef, SourceShare
+from ..phrases import PhraseTable, phrase_table
+from ..sketch.keys import sentence_keys
+from ..store import IndexView, Store
+from ..text.normalize import Normalized, normalize, normalize_many
+from ..text.sentences import MIN_SENTENCE_CHARS, Sentences
 from .align import Alignment, align
-from .lsh import band_keys
-from .minhash import signatures
-from .normalize import Normalized, normalize, normalize_many
-from .phrases import PhraseTable, phrase_table
-from .records import DocumentRecord
-from .results import CheckResult, Passage, SourceRef, SourceShare
-from .sentences import MIN_SENTENCE_CHARS, split_sentences
-from .shingles import sentence_shingles
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,30 +58,27 @@ class _Boilerplate:
 
 
 def check_text(
-    store, text: str, *, file: str = "<draft>", options: CheckOptions = CheckOptions()
+    store: Store, text: str, *, file: str = "<draft>", options: CheckOptions = CheckOptions()
 ) -> CheckResult:
     """Check one draft (already decoded) against ``store``, reading one state of the index
     (an `index` run committing meanwhile is seen entirely or not at all)."""
-    with store.snapshot():
-        return _check_text(store, text, file=file, options=options)
+    with store.snapshot() as view:
+        return _check_text(view, text, file=file, options=options)
 
 
-def _check_text(store, text: str, *, file: str, options: CheckOptions) -> CheckResult:
-    params = store.params
+def _check_text(view: IndexView, text: str, *, file: str, options: CheckOptions) -> CheckResult:
     norm = normalize(text)
     content = norm.codes != 10
     total = int(content.sum())
-    sents = split_sentences(norm, min_chars=max(MIN_SENTENCE_CHARS, params.shingle_chars))
-    files = store.files()  # read once: the phrase table's generation and the set-aside ads
-    table = phrase_table(store, min_docs=options.common_docs, files=files)
+    sents, keys = sentence_keys(norm, view.params)
+    files = view.files()  # read once: the phrase table's generation and the set-aside ads
+    table = phrase_table(view, min_docs=options.common_docs, files=files)
     boiler = _stock_phrases(norm, table, files)
     matches: list[_Match] = []
     if len(sents):
-        hashes, offsets = sentence_shingles(norm.codes, sents, k=params.shingle_chars)
-        sigs = signatures(hashes, offsets, num_perm=params.num_perm, seed=params.seed)
-        q, sid, hits = store.candidates(band_keys(sigs, params))
+        q, sid, hits = view.candidates(keys)
         q, sid = _top_candidates(q, sid, hits, options.candidates_per_sentence)
-        matches = _verify(norm, sents, q, sid, store.documents_for_sentences(sid))
+        matches = _verify(norm, sents, q, sid, view.documents_for_sentences(sid))
         matches = _stock_sentences(matches, boiler, table.min_docs)
         matches = _extend(norm, sents, matches)
     passages = _passages(text, norm, sents, matches, boiler, options)
@@ -321,9 +317,8 @@ def _boilerplate_passages(text: str, norm: Normalized, boiler: _Boilerplate, cop
     out = []
     for lo, hi in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
         start, end = norm.original_span(lo, hi)
-        out.append(Passage(
-            start=start, end=end, kind="boilerplate", score=1.0, source=None, text=text[start:end],
-            source_text="", sentences=0, common_to=int(boiler.docs[lo:hi].max()),
+        out.append(BoilerplatePassage(
+            start=start, end=end, text=text[start:end], common_to=int(boiler.docs[lo:hi].max()),
         ))
     return tuple(out)
 
@@ -337,8 +332,8 @@ def _passage(text: str, norm: Normalized, doc: DocumentRecord, run: list[_Match]
     content = int(np.count_nonzero(norm.codes[d_start:d_end] != 10))
     score = min(1.0, sum(m.matched for m in run) / max(content, 1))
     source = SourceRef(doc=doc.name, file=doc.file, title=doc.title, start=s_start, end=s_end)
-    return Passage(
-        start=start, end=end, kind="copy", score=score, source=source, text=text[start:end],
+    return CopyPassage(
+        start=start, end=end, score=score, source=source, text=text[start:end],
         source_text=doc.text[s_start - doc.start : s_end - doc.start], sentences=len(run),
     )
 
@@ -356,12 +351,12 @@ def _covered(norm: Normalized, content: np.ndarray, spans: list[tuple[int, int]]
 
 
 def _result(file, text, norm, content, total, passages, boiler: _Boilerplate) -> CheckResult:
-    copies = [p for p in passages if p.kind == "copy"]
+    copies = [p for p in passages if isinstance(p, CopyPassage)]
     stock = boiler.docs > 0
     # Stock phrases never count as copied, not even inside a copied paragraph.
     copied = _covered(norm, content & ~stock, [(p.start, p.end) for p in copies])
     boiler_chars = int(np.count_nonzero(stock & content))
-    per_doc: dict[str, list[Passage]] = {}
+    per_doc: dict[str, list[CopyPassage]] = {}
     for p in copies:
         per_doc.setdefault(p.source.doc, []).append(p)
     shares = []

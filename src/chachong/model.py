@@ -1,0 +1,188 @@
+"""The records and results that flow through the pipeline, in one place.
+
+Records (`FileRecord`, `DocumentRecord`, `NewFile`, `NewDocument`) travel between the
+indexer, the stores and the matcher. Results (`CheckResult` and its passages) are what a
+check returns: frozen dataclasses with a JSON form, the public contract (README, "JSON").
+A copied passage always has a source and a stock-phrase passage never has one: the two are
+different types, so code that reads a copy's source needs no ``None`` check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
+
+
+def document_name(file: str, ordinal: int) -> str:
+    return f"{file.rsplit('/', 1)[-1]}#{ordinal}"
+
+
+# -- records ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    id: int
+    path: str  # how the user named it (absolute), or corpus/NAME for the bundled corpus
+    sha256: str
+    chars: int
+    encoding: str
+    documents: int
+    declared_count: int | None
+    warnings: tuple[str, ...]
+    set_aside: tuple[str, ...]  # distinct ads/watermark lines kept out of documents
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DocumentRecord:
+    id: int
+    file: str
+    ordinal: int
+    title: str
+    start: int  # span of the document in its file's text
+    end: int
+    text: str  # file_text[start:end]
+    sent_base: int  # global id of its first indexed sentence
+    spans: Int32Array  # (n, 2) original spans of its sentences, relative to start
+
+    @property
+    def name(self) -> str:
+        """Stable human-readable id: FILE_NAME#ORDINAL."""
+        return document_name(self.file, self.ordinal)
+
+    @property
+    def chars(self) -> int:
+        return self.end - self.start
+
+    @property
+    def sentence_count(self) -> int:
+        return int(self.spans.shape[0])
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NewDocument:
+    ordinal: int
+    title: str
+    start: int
+    end: int
+    text: str
+    spans: Int32Array  # (n, 2) relative to start
+    keys: IntArray  # (n, bands) LSH band keys
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NewFile:
+    path: str
+    sha256: str
+    chars: int
+    encoding: str
+    declared_count: int | None
+    warnings: tuple[str, ...]
+    set_aside: tuple[str, ...]
+    edge_lines: dict[str, int]  # line key -> occurrences in this file (for ad detection)
+    documents: tuple[NewDocument, ...]
+
+
+# -- results ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    doc: str  # FILE_NAME#ORDINAL
+    file: str
+    title: str
+    start: int  # offsets into the source file's text
+    end: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"doc": self.doc, "file": self.file, "title": self.title, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class CopyPassage:
+    """Draft text copied from one indexed document."""
+
+    start: int  # offsets into the draft as decoded
+    end: int
+    score: float  # share of the passage's characters that match the source exactly
+    source: SourceRef
+    text: str  # draft[start:end]
+    source_text: str  # source file text[source.start:source.end]
+    sentences: int  # draft sentences merged into this passage
+
+    kind: Literal["copy"] = "copy"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start, "end": self.end, "kind": self.kind, "score": round(self.score, 4),
+            "source": self.source.to_json(), "sentences": self.sentences,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplatePassage:
+    """Stock phrasing (套话) of the genre: found in many indexed documents, not a copy."""
+
+    start: int
+    end: int
+    text: str
+    common_to: int  # how many indexed documents contain it (files, for a distributor line)
+
+    kind: Literal["boilerplate"] = "boilerplate"
+    score: float = 1.0
+    source: None = None
+    sentences: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start, "end": self.end, "kind": self.kind, "score": round(self.score, 4),
+            "source": None, "sentences": self.sentences, "common_to": self.common_to,
+        }
+
+
+Passage = CopyPassage | BoilerplatePassage
+
+
+@dataclass(frozen=True, slots=True)
+class SourceShare:
+    source: SourceRef  # start/end: the span of the document in its file
+    chars: int  # draft characters copied from this document
+    share: float  # chars / draft characters
+    passages: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    file: str
+    text: str
+    chars: int  # len(text)
+    content_chars: int  # characters that count (no whitespace, punctuation)
+    copy_ratio: float
+    boilerplate_ratio: float
+    max_source_share: float
+    passages: tuple[Passage, ...]
+    sources: tuple[SourceShare, ...]
+
+    @property
+    def copies(self) -> tuple[CopyPassage, ...]:
+        return tuple(p for p in self.passages if isinstance(p, CopyPassage))
+
+    @property
+    def boilerplate(self) -> tuple[BoilerplatePassage, ...]:
+        return tuple(p for p in self.passages if isinstance(p, BoilerplatePassage))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "chars": self.chars,
+            "copy_ratio": round(self.copy_ratio, 4),
+            "boilerplate_ratio": round(self.boilerplate_ratio, 4),
+            "max_source_share": round(self.max_source_share, 4),
+            "passages": [p.to_json() for p in self.passages],
+            "sources": [
+                {**s.source.to_json(), "chars": s.chars, "share": round(s.share, 4), "passages": s.passages}
+                for s in self.sources
+            ],
+        }

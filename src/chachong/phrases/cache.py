@@ -1,0 +1,62 @@
+"""The phrase table of an index, cached in the index under the state it was computed from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..model import FileRecord
+from ..store import IndexView
+from .table import PhraseTable, compute_phrases, default_min_docs, table_from_json, table_to_json
+
+
+def index_generation(view: IndexView, *, files: Sequence[FileRecord] | None = None) -> str:
+    """Changes whenever the set of indexed files changes (``files``: ``view.files()``, if read)."""
+    return generation_of((f.path, f.sha256) for f in (view.files() if files is None else files))
+
+
+def generation_of(files: Iterable[tuple[str, str]]) -> str:
+    """Of ``(path, sha256)`` pairs in path order (as stores list their files)."""
+    h = hashlib.sha256()
+    for path, sha256 in files:
+        h.update(f"{path}\0{sha256}\n".encode())
+    return h.hexdigest()
+
+
+def phrase_table(
+    view: IndexView, *, min_docs: int | None = None, files: Sequence[FileRecord] | None = None,
+    max_chars: int | None = None,
+) -> PhraseTable:
+    """The phrase table of ``view``, from its cache when the index has not changed.
+
+    ``files``: ``view.files()`` when the caller has read them in the same snapshot;
+    ``max_chars``: the size of the sample it is computed from when not cached (default
+    `table.MAX_CORPUS_CHARS`).
+    """
+    docs_total = view.document_count()
+    min_docs = default_min_docs(docs_total) if min_docs is None else max(2, min_docs)
+    generation = index_generation(view, files=files)
+    cached = view.get_derived(_cache_name(min_docs), generation)
+    if cached is not None:
+        return table_from_json(cached)
+    table = compute_phrases(view.documents(), min_docs=min_docs, max_chars=max_chars)
+    cache_if_current(view, min_docs, generation, table_to_json(table))
+    return table
+
+
+def _cache_name(min_docs: int) -> str:
+    return f"phrases:{min_docs}"
+
+
+def cache_if_current(view: IndexView, min_docs: int, generation: str, table: dict[str, Any]) -> bool:
+    """Cache a table computed for ``generation`` if the index is still at it.
+
+    Another process may have changed the index while the table was computed: only a table
+    known to belong to one generation is cached.
+    """
+    if index_generation(view) != generation:
+        return False
+    view.put_derived(_cache_name(min_docs), generation, json.dumps(table, ensure_ascii=False).encode())
+    return True

@@ -1,0 +1,96 @@
+"""The one interface every index backend implements (SQLite file, Redis).
+
+Callers (indexer, check, pairs, phrases, bench) see only these protocols: `Store` to open,
+write and close an index, and `IndexView`, the reads of one committed state that
+``Store.snapshot()`` yields. Backends are chosen by the form of the location
+(`chachong.store.open_store`), so no caller branches on the backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from ..model import DocumentRecord, FileRecord, IntArray, NewFile
+from ..sketch.lsh import LshParams
+
+# (query sentence, indexed sentence id, shared bands), one row per distinct pair.
+Candidates = tuple[IntArray, IntArray, IntArray]
+SentenceOwners = dict[int, tuple[DocumentRecord, int]]
+
+
+class IndexView(Protocol):
+    """Reads of an index. Inside ``Store.snapshot()`` they all see one committed state."""
+
+    @property
+    def location(self) -> str:
+        """Where the index is, as shown to users (a Redis password is blanked)."""
+        ...
+
+    @property
+    def params(self) -> LshParams: ...
+
+    def files(self) -> list[FileRecord]:
+        """Indexed files, by path."""
+        ...
+
+    def documents(self) -> list[DocumentRecord]:
+        """Indexed documents, by file path and ordinal."""
+        ...
+
+    def document_count(self) -> int: ...
+
+    def file_sha256(self, path: str) -> str | None: ...
+
+    def file_edge_lines(self, path: str) -> dict[str, int]:
+        """Edge lines the stored version of ``path`` contributed to the recurrence counts."""
+        ...
+
+    def edge_line_counts(self, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """(occurrences, files) of lines seen at the edges of indexed files."""
+        ...
+
+    def documents_for_sentences(self, sentence_ids: npt.NDArray[np.int64]) -> SentenceOwners:
+        """Map live sentence ids to (document, index of the sentence in the document)."""
+        ...
+
+    def candidates(self, keys: IntArray) -> Candidates:
+        """LSH candidates of query band keys, shape (m, bands)."""
+        ...
+
+    def stats(self) -> dict[str, int]: ...
+
+    def get_derived(self, name: str, generation: str) -> bytes | None:
+        """A cached value computed from the index at ``generation``, or None."""
+        ...
+
+    def put_derived(self, name: str, generation: str, value: bytes) -> None:
+        """Cache a derived value (best effort: a read-only index just recomputes it)."""
+        ...
+
+
+class Store(IndexView, Protocol):
+    """An open index: reads (of the latest state), one-transaction writes, snapshots."""
+
+    @property
+    def backend(self) -> str:
+        """"sqlite" or "redis"."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[IndexView]:
+        """Reads through the view it yields see one committed state, whatever writers do."""
+        ...
+
+    def write(self, new_files: Sequence[NewFile]) -> None:
+        """Add files (replacing earlier versions of the same paths) in one atomic run."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(self, *exc: object) -> None: ...
