@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +129,18 @@ def cli(capsys):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def small_index(cli, tmp_path) -> Path:
+    """An index of two corpus files (003, one small document, and 000), written and closed."""
+    index = tmp_path / "small.sqlite"
+    out = cli("index", CORPUS / "003_ec39d6286021c7d9.txt", CORPUS / "000_8b880e3bb4cd86c7.txt", "--index", index)
+    assert out.code == 0, out.stderr
+    db = sqlite3.connect(index)  # fold any WAL into the file, so damage tests see all of it
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return index
 
 
 def brute_force_candidates(keys, ids, probe) -> dict[tuple[int, int], int]:

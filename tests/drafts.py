@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .conftest import corpus_text
+
 ORIGINAL_OPENING = (
     "2024年，我县档案馆在县委、县政府的领导下，围绕馆藏资源建设和利用服务两条主线开展工作。"
     "全年接收进馆档案三千二百余卷，完成民国时期档案抢救性修裱四百余页，新建档案查阅预约小程序，"
@@ -50,3 +52,29 @@ def build(parts: list[tuple[str, str | None, int, int]]) -> tuple[str, list[Plan
             planted.append(Planted(start, len(draft), doc, s0, s1))
         draft += "\n"
     return draft, planted
+
+
+def line(name: str, prefix: str) -> tuple[str, int, int]:
+    text = corpus_text(name)
+    start = text.index("\n" + prefix) + 1
+    end = text.index("\n", start)
+    return text[start:end], start, end
+
+
+BANK = ("000_8b880e3bb4cd86c7.txt", "2018年，我行认真贯彻落实", "000_8b880e3bb4cd86c7.txt#1")
+LIBRARY = ("004_3442f27f9ba37306.txt", "（三）城市文旅品牌新形象加速传播", "004_3442f27f9ba37306.txt#2")
+PARTY = ("002_5c485a01b3fa9e27.txt", "坚持把抓实调查研究作为推动主题教育", "002_5c485a01b3fa9e27.txt#2")
+
+
+def sample_draft() -> tuple[str, list[Planted]]:
+    """Original paragraphs around three copied passages: verbatim, masks filled in, reordered."""
+    bank, b0, b1 = line(*BANK[:2])
+    library, l0, l1 = line(*LIBRARY[:2])
+    party, p0, p1 = line(*PARTY[:2])
+    return build([
+        (ORIGINAL_OPENING, None, 0, 0),
+        (library, LIBRARY[2], l0, l1),  # verbatim
+        (fill_masks(bank), BANK[2], b0, b1),  # masks filled in with numbers
+        (ORIGINAL_CLOSING, None, 0, 0),
+        (reorder(fill_masks(party)), PARTY[2], p0, p1),  # 党 for D, sentences reordered
+    ])

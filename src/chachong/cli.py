@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import IO, Annotated, Any, Protocol, runtime_checkable
 
 import typer
 
 from .errors import ChachongError, UsageError
+from .store import Store
 
 app = typer.Typer(
     name="chachong",
@@ -24,7 +25,7 @@ app = typer.Typer(
 )
 
 IndexOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--index",
         envvar="CHACHONG_INDEX",
@@ -34,7 +35,7 @@ IndexOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON Lines instead of tables.")]
 HtmlOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--html", metavar="FILE", help="Also write a self-contained HTML report to FILE.",
                  show_default=False),
 ]
@@ -46,7 +47,7 @@ def _location(index: str | None) -> str:
     return index or default_index_location()
 
 
-def _open_for_reading(index: str | None):
+def _open_for_reading(index: str | None) -> Store:
     """Open the index; with none there yet, build it from the bundled corpus first."""
     from .indexer import ensure_index
     from .report.terminal import progress_bar
@@ -127,22 +128,22 @@ def check(
     index: IndexOption = None,
     json_out: JsonOption = False,
     fail_over: Annotated[
-        Optional[float],
+        float | None,
         typer.Option("--fail-over", help="Exit 1 if a draft's copy ratio is above RATIO (0-1).", metavar="RATIO"),
     ] = None,
     text: Annotated[bool, typer.Option("--text/--no-text", help="Show the draft with highlights.")] = True,
     html: HtmlOption = None,
     common_docs: Annotated[
-        Optional[int],
+        int | None,
         typer.Option("--common-docs", metavar="N", help="A phrase in at least N indexed documents is "
                      "boilerplate (套话), not copying. Default: √documents/2, at least 3."),
     ] = None,
 ) -> int:
     """Check drafts for passages copied from indexed documents."""
     from .match.check import CheckOptions, check_text
-    from .text.reading import read_text
     from .report.jsonl import json_line
     from .report.terminal import console_for, render_check
+    from .text.reading import read_text
 
     if fail_over is not None and not 0.0 <= fail_over <= 1.0:
         raise UsageError(f"--fail-over takes a ratio between 0 and 1, got {fail_over}")
@@ -184,7 +185,7 @@ def phrases(
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     top: Annotated[int, typer.Option("--top", metavar="N", help="How many phrases to show.")] = 50,
     min_docs: Annotated[
-        Optional[int],
+        int | None,
         typer.Option("--min-docs", metavar="N", help="Only phrases in at least N documents. "
                      "Default: √documents/2, at least 3 (what check calls common)."),
     ] = None,
@@ -219,7 +220,7 @@ def pairs(
     json_out: JsonOption = False,
     html: HtmlOption = None,
     max_docs: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(
             "--max-docs", metavar="N", min=1,
             help="Text found in more than N documents is stock phrasing and not counted "
@@ -262,13 +263,13 @@ def bench(
         Path, typer.Option("--out", help="Folder for the generated libraries and their indexes (cached).")
     ] = Path("benchmarks/out"),
     index: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--index", help="Build the benchmark indexes here instead; {size} is replaced by the "
                      "size (e.g. /tmp/bench-{size}.sqlite). Never $CHACHONG_INDEX.", show_default=False),
     ] = None,
     plot: Annotated[Path, typer.Option("--plot", help="Where to save the plot (PNG).")] = Path("docs/bench.png"),
     phrase_sample: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--phrase-sample", metavar="SIZE", help="Compute the stock-phrase table from at most SIZE "
                      "characters (e.g. 2M) instead of chachong's own limit.", show_default=False),
     ] = None,
@@ -319,7 +320,14 @@ def _write_html(path: Path, page: str) -> None:
     print(f"chachong: report written to {path}", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
+@runtime_checkable
+class _Showable(Protocol):
+    """A click exception that prints itself (the usage line and the error), as click does."""
+
+    def show(self, file: IO[Any] | None = None) -> None: ...
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code per kind of failure
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="chachong", standalone_mode=False)
@@ -329,7 +337,10 @@ def main(argv: list[str] | None = None) -> int:
         print("chachong: aborted", file=sys.stderr)
         return 130
     except typer.TyperException as exc:  # usage errors of the (vendored) click parser
-        exc.show(file=sys.stderr)
+        if isinstance(exc, _Showable):
+            exc.show(file=sys.stderr)
+        else:  # no such exception is raised today: every one typer raises can show itself
+            print(f"chachong: error: {exc.format_message()}", file=sys.stderr)
         return 2
     except ChachongError as exc:
         print(f"chachong: error: {exc}", file=sys.stderr)

@@ -17,6 +17,8 @@ import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
+UInt32Array = npt.NDArray[np.uint32]  # code points, MinHash values, packed sentence ids
+BoolArray = npt.NDArray[np.bool_]
 
 
 def document_name(file: str, ordinal: int) -> str:
@@ -147,9 +149,9 @@ Passage = CopyPassage | BoilerplatePassage
 
 @dataclass(frozen=True, slots=True)
 class SourceShare:
-    source: SourceRef  # start/end: the span of the document in its file
-    chars: int  # draft characters copied from this document
-    share: float  # chars / draft characters
+    source: SourceRef  # start/end: from the first to the last copied text in the source file
+    chars: int  # counted draft characters copied from this document (stock phrases excluded)
+    share: float  # chars / content_chars of the draft
     passages: int
 
 

@@ -13,11 +13,10 @@ It ships in the package so `chachong bench` compares with it after a plain `pip 
 from __future__ import annotations
 
 import json
+import pickle  # only dumps: the size of what a datasketch user would store
 import sys
 import time
 from pathlib import Path
-
-import pickle  # only dumps: the size of what a datasketch user would store
 
 from datasketch import MinHash, MinHashLSH
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..model import BoolArray, IntArray, UInt32Array
+
 GENERATOR_VERSION = 2
 FILE_CHARS = 50_000  # about the size of the real compilation files
 DOC_CHARS_MEAN = 4_000  # the bundled corpus averages ~3,900 characters per document
@@ -37,22 +39,22 @@ _PLACES = (
 class _Pool:
     """The bundled corpus cut into units (sentences) made of clauses, as code points."""
 
-    chars: np.ndarray  # uint32 code points of all clauses, back to back
-    clause_start: np.ndarray  # int64 (n_clauses + 1,) offsets into chars
-    clause_final: np.ndarray  # bool: the clause ends its unit (keeps 。 and any line break)
-    unit_first: np.ndarray  # int64 first clause of each unit
-    unit_clauses: np.ndarray  # int64 clauses per unit
-    inner_clauses: np.ndarray  # int64 ids of clauses that do not end a unit
-    vocab: np.ndarray  # uint32 CJK characters of the corpus, with their frequency
+    chars: UInt32Array  # code points of all clauses, back to back
+    clause_start: IntArray  # (n_clauses + 1,) offsets into chars
+    clause_final: BoolArray  # the clause ends its unit (keeps 。 and any line break)
+    unit_first: IntArray  # first clause of each unit
+    unit_clauses: IntArray  # clauses per unit
+    inner_clauses: IntArray  # ids of clauses that do not end a unit
+    vocab: UInt32Array  # CJK characters of the corpus, with their frequency
     titles: tuple[str, ...]
     ads: tuple[str, ...]
 
 
-def _codes(text: str) -> np.ndarray:
+def _codes(text: str) -> UInt32Array:
     return np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint32)
 
 
-def _is_cjk(codes: np.ndarray) -> np.ndarray:
+def _is_cjk(codes: UInt32Array) -> BoolArray:
     return (codes >= 0x4E00) & (codes <= 0x9FFF)
 
 
@@ -71,8 +73,8 @@ def _load_pool() -> _Pool:
         text = read_text(path).text
         split = split_documents(text, fallback_title=path.stem)
         titles.extend(d.title.strip() for d in split.documents if looks_like_title(d.title))
-        for line in text.splitlines():
-            line = line.strip()
+        for raw_line in text.splitlines():
+            line = raw_line.strip()
             if not line:
                 continue
             if any(m in line for m in _AD_MARKERS):
@@ -108,14 +110,14 @@ def _load_pool() -> _Pool:
     )
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
     """Concatenation of ``arange(s, s + n)`` for each (s, n), without a Python loop."""
     total = int(lengths.sum())
     first = np.cumsum(lengths) - lengths
     return np.repeat(starts - first, lengths) + np.arange(total, dtype=np.int64)
 
 
-def _body_stream(pool: _Pool, rng: np.random.Generator, chars: int) -> np.ndarray:
+def _body_stream(pool: _Pool, rng: np.random.Generator, chars: int) -> UInt32Array:
     """About ``chars`` characters of running text: mutated corpus sentences, by paragraph."""
     mean_unit = pool.chars.size / pool.unit_first.size
     n_runs = max(1, int(chars / mean_unit / 5) + 1)

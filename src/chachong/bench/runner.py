@@ -16,23 +16,26 @@ Nothing in the index or check path imports this package.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .library import ADDED_DOCUMENTS, Library, generate_library, make_draft
+
 
 @dataclass(frozen=True, slots=True)
 class Child:
     seconds: float  # wall time of the whole process
     peak_rss: int  # bytes (ru_maxrss of the child)
-    output: dict  # the last JSON line the child printed
+    output: dict[str, Any]  # the last JSON line the child printed
 
 
 def _run_child(argv: list[str]) -> Child:
@@ -41,7 +44,7 @@ def _run_child(argv: list[str]) -> Child:
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err)
+        proc = subprocess.Popen(argv, stdout=out, stderr=err)  # noqa: S603 - our own argv, no shell
         # Reap it ourselves with wait4: that gives this child's own rusage
         # (RUSAGE_CHILDREN would be the maximum over every child so far).
         _, status, usage = os.wait4(proc.pid, 0)
@@ -101,8 +104,7 @@ def _check_child(location: str, draft: str, repeats: int) -> None:
     t0 = time.perf_counter()
     store = open_store(location)
     opened = time.perf_counter() - t0
-    times = []
-    result = None
+    times: list[float] = []
     for _ in range(repeats + 1):
         t = time.perf_counter()
         result = check_text(store, text)
@@ -112,7 +114,7 @@ def _check_child(location: str, draft: str, repeats: int) -> None:
                       "copy_ratio": result.copy_ratio, "passages": len(result.passages)}))
 
 
-def _call(func: str, *args) -> list[str]:
+def _call(func: str, *args: object) -> list[str]:
     return _python(f"from chachong.bench.runner import {func}; {func}(*{args!r})")
 
 
@@ -120,7 +122,7 @@ def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    pos = min(len(ordered) - 1, max(0, int(round(q * (len(ordered) - 1)))))
+    pos = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
     return ordered[pos]
 
 
@@ -146,23 +148,23 @@ class SizeResult:
     files: int
     documents: int
     generate_s: float
-    index: dict = field(default_factory=dict)  # chachong's index run
-    baseline: dict | None = None  # datasketch, only on sizes it finishes in reasonable time
-    check: dict = field(default_factory=dict)
-    add: dict | None = None  # adding ADDED_DOCUMENTS documents to this index
-    redis: dict | None = None  # {"index": …, "check": …} on Redis, beside the embedded file
+    index: dict[str, Any] = field(default_factory=dict)  # chachong's index run
+    baseline: dict[str, Any] | None = None  # datasketch, only on sizes it finishes in reasonable time
+    check: dict[str, Any] = field(default_factory=dict)
+    add: dict[str, Any] | None = None  # adding ADDED_DOCUMENTS documents to this index
+    redis: dict[str, Any] | None = None  # {"index": …, "check": …} on Redis, beside the embedded file
 
 
 @dataclass(slots=True)
 class BenchResult:
-    machine: dict
+    machine: dict[str, Any]
     sizes: list[SizeResult]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"machine": self.machine, "sizes": [asdict(s) for s in self.sizes]}
 
 
-def _machine() -> dict:
+def _machine() -> dict[str, Any]:
     import platform
 
     try:
@@ -177,7 +179,7 @@ def _machine() -> dict:
             "python": platform.python_version(), "load_start": round(load[0], 2)}
 
 
-def _measure_index(lib, location: str, phrase_sample_chars: int | None) -> dict:
+def _measure_index(lib: Library, location: str, phrase_sample_chars: int | None) -> dict[str, Any]:
     """A whole `chachong index` run of ``lib`` into a fresh index at ``location``."""
     baseline = _fresh_index(location)
     child = _run_child(_call("_index_child", str(lib.path), location, phrase_sample_chars))
@@ -189,7 +191,7 @@ def _measure_index(lib, location: str, phrase_sample_chars: int | None) -> dict:
     }
 
 
-def _index_times(child: Child) -> dict:
+def _index_times(child: Child) -> dict[str, Any]:
     """Wall time, stages and peak memory of an `_index_child` run.
 
     With the phrase table computed in a second process, peak memory is the sum of both
@@ -207,7 +209,7 @@ def _index_times(child: Child) -> dict:
     }
 
 
-def _measure_check(location: str, draft: Path, check_repeats: int, process_repeats: int) -> dict:
+def _measure_check(location: str, draft: Path, check_repeats: int, process_repeats: int) -> dict[str, Any]:
     """The draft checked in-process (p50/p95) and as whole `chachong check` processes."""
     child = _run_child(_call("_check_child", location, str(draft), check_repeats))
     out = child.output
@@ -236,7 +238,7 @@ def run_bench(
     add_documents: int = ADDED_DOCUMENTS,
     seed: int = 0,
     phrase_sample_chars: int | None = None,
-    log=None,
+    log: Callable[[str], None] | None = None,
 ) -> BenchResult:
     """Generate libraries of ``sizes`` characters and measure chachong (and the baseline).
 
@@ -302,8 +304,6 @@ def run_bench(
         extra = generate_library(0, out_dir, seed=seed, documents=add_documents, tag="add")
         child = _run_child(_call("_index_child", str(extra.path), location, phrase_sample_chars))
         last.add = {"documents": extra.documents, "chars": extra.chars, **_index_times(child)}
-    try:
+    with contextlib.suppress(OSError):
         machine["load_end"] = round(os.getloadavg()[0], 2)
-    except OSError:
-        pass
     return BenchResult(machine, results)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .runner import BenchResult
+
 
 def _mb(n: int | float) -> str:
     return f"{n / 1e6:,.0f} MB" if n >= 1e7 else f"{n / 1e6:,.1f} MB"
@@ -23,7 +26,9 @@ def render_table(result: BenchResult) -> str:
         f"phrase table from up to {m.get('phrase_sample_chars', 0):,} characters",
         "",
     ]
-    rows = [("library", "tool", "wall s", "chars/s", "sentences/s", "peak memory", "index size", "notes")]
+    rows: list[tuple[str, ...]] = [
+        ("library", "tool", "wall s", "chars/s", "sentences/s", "peak memory", "index size", "notes")
+    ]
     for s in result.sizes:
         i = s.index
         rows.append((_chars(s.chars), "chachong index", f"{i['seconds']:.1f}", f"{i['chars_per_s'] / 1e6:.2f}M",
@@ -44,7 +49,7 @@ def render_table(result: BenchResult) -> str:
                          _mb(b["pickle_bytes"]) + " pickle",
                          f"chachong {speedup:.1f}x by wall time, {work:.0f}x on the index work "
                          f"({b['index_s'] + b['persist_s']:.1f} s vs {i['index_s']:.2f} s)"))
-    lines += _align(rows) + [""]
+    lines += [*_align(rows), ""]
     rows = [("library", "draft", "in-process p50", "p95", "first", "process p50", "p95",
              "process peak memory", "copy ratio")]
     for s in result.sizes:
@@ -66,7 +71,7 @@ def render_table(result: BenchResult) -> str:
     return "\n".join(lines)
 
 
-def _stages(i: dict) -> str:
+def _stages(i: dict[str, Any]) -> str:
     if i.get("phrases_in_background"):
         # Wall time = start-up + index + the wait for the worker, if it was still running.
         return (f"index {i['index_s']:.1f} s; phrase table {i['phrase_worker_s']:.1f} s in a second "
@@ -74,7 +79,7 @@ def _stages(i: dict) -> str:
     return f"index {i['index_s']:.1f} s + phrase table {i['phrases_s']:.1f} s"
 
 
-def _align(rows: list[tuple[str, ...]]) -> list[str]:
+def _align(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for n, r in enumerate(rows):

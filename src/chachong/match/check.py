@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..model import BoilerplatePassage, CheckResult, CopyPassage, DocumentRecord, FileRecord, Passage
-from ..model import SourceRef, SourceShare
+from ..model import (
+    BoilerplatePassage,
+    BoolArray,
+    CheckResult,
+    CopyPassage,
+    DocumentRecord,
+    FileRecord,
+    Int32Array,
+    IntArray,
+    Passage,
+    SourceRef,
+    SourceShare,
+)
 from ..phrases import PhraseTable, phrase_table
 from ..sketch.keys import sentence_keys
-from ..store import IndexView, Store
+from ..store import IndexView, SentenceOwners, Store
 from ..text.normalize import Normalized, normalize, normalize_many
 from ..text.sentences import MIN_SENTENCE_CHARS, Sentences
-from .align import Alignment, align
+from .align import align
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +63,7 @@ class _Run:
 class _Boilerplate:
     """Per normalized draft character: in how many documents its stock phrase occurs (0: none)."""
 
-    docs: np.ndarray  # int32, one per normalized character
+    docs: Int32Array  # one per normalized character
 
     def share(self, start: int, end: int) -> float:
         return float(np.count_nonzero(self.docs[start:end])) / max(end - start, 1)
@@ -81,13 +93,13 @@ def _check_text(view: IndexView, text: str, *, file: str, options: CheckOptions)
         matches = _verify(norm, sents, q, sid, view.documents_for_sentences(sid))
         matches = _stock_sentences(matches, boiler, table.min_docs)
         matches = _extend(norm, sents, matches)
-    passages = _passages(text, norm, sents, matches, boiler, options)
-    passages = tuple(sorted(passages + _boilerplate_passages(text, norm, boiler, passages),
+    copies = _passages(text, norm, sents, matches, boiler, options)
+    passages = tuple(sorted(copies + _boilerplate_passages(text, norm, boiler, copies),
                             key=lambda p: (p.start, p.end, p.kind)))
     return _result(file, text, norm, content, total, passages, boiler)
 
 
-def _stock_phrases(norm: Normalized, table: PhraseTable, files) -> _Boilerplate:
+def _stock_phrases(norm: Normalized, table: PhraseTable, files: Sequence[FileRecord]) -> _Boilerplate:
     """Mark every occurrence of a common phrase (and of a distributor line) in the draft."""
     docs = np.zeros(len(norm), dtype=np.int32)
     draft = norm.text
@@ -116,7 +128,7 @@ def _stock_sentences(matches: list[_Match], boiler: _Boilerplate, common: int) -
     for m in matches:
         per_q.setdefault(m.q, []).append(m)
     kept: list[_Match] = []
-    for q, ms in per_q.items():
+    for ms in per_q.values():
         if len({m.doc.id for m in ms}) >= common:
             for m in ms:
                 seg = boiler.docs[m.d_start : m.d_end]
@@ -126,7 +138,7 @@ def _stock_sentences(matches: list[_Match], boiler: _Boilerplate, common: int) -
     return kept
 
 
-def _top_candidates(q, sid, hits, k: int):
+def _top_candidates(q: IntArray, sid: IntArray, hits: IntArray, k: int) -> tuple[IntArray, IntArray]:
     if q.size == 0:
         return q, sid
     order = np.lexsort((sid, -hits, q))  # by draft sentence, most shared bands first
@@ -140,7 +152,7 @@ def _top_candidates(q, sid, hits, k: int):
 class _Aligner:
     """Aligns draft sentences with document sentences, normalizing each source sentence once."""
 
-    def __init__(self, norm: Normalized, sents) -> None:
+    def __init__(self, norm: Normalized, sents: Sentences) -> None:
         self.draft = norm.text
         self.sents = sents
         self._sources: dict[tuple[int, int], tuple[str, Normalized, int]] = {}
@@ -148,19 +160,19 @@ class _Aligner:
     def prefetch(self, sources: list[tuple[DocumentRecord, int]]) -> None:
         """Normalize the sentences about to be matched in one batch (one numpy pass, not
         one per sentence: for hundreds of short sentences the per-call overhead dominates)."""
-        todo = {(doc.id, local): (doc, local) for doc, local in sources}
-        todo = [v for k, v in todo.items() if k not in self._sources]
-        spans = [tuple(int(x) for x in doc.spans[local]) for doc, local in todo]
+        distinct = {(doc.id, local): (doc, local) for doc, local in sources}
+        todo = [v for k, v in distinct.items() if k not in self._sources]
+        spans = [(int(doc.spans[local, 0]), int(doc.spans[local, 1])) for doc, local in todo]
         normed = normalize_many([doc.text[lo:hi] for (doc, _), (lo, hi) in zip(todo, spans)])
         for (doc, local), (lo, _), src_norm in zip(todo, spans, normed):
             self._sources[(doc.id, local)] = (src_norm.text, src_norm, lo)
 
-    def match(self, qi: int, doc: DocumentRecord, local: int, **thresholds) -> _Match | None:
+    def match(self, qi: int, doc: DocumentRecord, local: int, *, relaxed: bool = False) -> _Match | None:
         if (doc.id, local) not in self._sources:
             self.prefetch([(doc, local)])
         b, src_norm, lo = self._sources[(doc.id, local)]
         a_start = int(self.sents.starts[qi])
-        al: Alignment | None = align(self.draft[a_start : int(self.sents.ends[qi])], b, **thresholds)
+        al = align(self.draft[a_start : int(self.sents.ends[qi])], b, relaxed=relaxed)
         if al is None:
             return None
         return _Match(
@@ -179,7 +191,7 @@ def _keep_best(best: dict[tuple[int, int], _Match], m: _Match | None) -> None:
         best[(m.q, m.doc.id)] = m
 
 
-def _verify(norm: Normalized, sents, q, sid, docs) -> list[_Match]:
+def _verify(norm: Normalized, sents: Sentences, q: IntArray, sid: IntArray, docs: SentenceOwners) -> list[_Match]:
     aligner = _Aligner(norm, sents)
     aligner.prefetch([found for s in sid.tolist() if (found := docs.get(s)) is not None])
     aligned: dict[tuple[int, int], list[_Match]] = {}
@@ -215,7 +227,7 @@ TIE_ANCHOR_REACH = 3  # draft sentences on each side whose matches decide betwee
 SOURCE_REACH = 4  # source sentences a passage may jump between consecutive draft sentences
 
 
-def _extend(norm: Normalized, sents, matches: list[_Match]) -> list[_Match]:
+def _extend(norm: Normalized, sents: Sentences, matches: list[_Match]) -> list[_Match]:
     """Extension (PAN's second step): a draft sentence beside one copied from a document is
     compared with the sentences around that source sentence, with looser thresholds, so a
     heavily edited sentence the LSH did not retrieve does not split its paragraph."""
@@ -244,12 +256,12 @@ def _extend(norm: Normalized, sents, matches: list[_Match]) -> list[_Match]:
     return [best[k] for k in sorted(best)]
 
 
-def _runs(doc, by_q: dict[int, _Match], free: set[int], sents, boiler: _Boilerplate, gap_chars: int,
-          elsewhere: set[int]):
+def _runs(doc: DocumentRecord, by_q: dict[int, _Match], free: set[int], sents: Sentences, boiler: _Boilerplate,
+          gap_chars: int, elsewhere: set[int]) -> list[_Run]:
     """Maximal runs of draft sentences matched to ``doc``, bridging short unmatched gaps."""
     runs: list[_Run] = []
     current: _Run | None = None
-    last = None
+    last: int | None = None
     for qi in sorted(qq for qq in by_q if qq in free):
         if current is not None and last is not None:
             gap = sum(
@@ -276,7 +288,9 @@ def _runs(doc, by_q: dict[int, _Match], free: set[int], sents, boiler: _Boilerpl
     return runs
 
 
-def _passages(text: str, norm: Normalized, sents, matches: list[_Match], boiler: _Boilerplate, options: CheckOptions):
+def _passages(
+    text: str, norm: Normalized, sents: Sentences, matches: list[_Match], boiler: _Boilerplate, options: CheckOptions
+) -> tuple[CopyPassage, ...]:
     by_doc: dict[int, dict[int, _Match]] = {}
     docs: dict[int, DocumentRecord] = {}
     for m in matches:
@@ -286,7 +300,7 @@ def _passages(text: str, norm: Normalized, sents, matches: list[_Match], boiler:
     matched_in: dict[int, set[int]] = {}  # draft sentence -> documents it matched
     for m in matches:
         matched_in.setdefault(m.q, set()).add(m.doc.id)
-    passages: list[Passage] = []
+    passages: list[CopyPassage] = []
     # Greedy: the longest run of sentences from one document wins its sentences, so a
     # paragraph copied from one source is one passage from that source even when its
     # stock phrases also occur in other documents.
@@ -305,7 +319,9 @@ def _passages(text: str, norm: Normalized, sents, matches: list[_Match], boiler:
     return tuple(passages)
 
 
-def _boilerplate_passages(text: str, norm: Normalized, boiler: _Boilerplate, copies) -> tuple[Passage, ...]:
+def _boilerplate_passages(
+    text: str, norm: Normalized, boiler: _Boilerplate, copies: Sequence[CopyPassage]
+) -> tuple[BoilerplatePassage, ...]:
     """Stock phrasing outside copied passages, one passage per run of marked characters."""
     marked = boiler.docs > 0
     for p in copies:
@@ -314,7 +330,7 @@ def _boilerplate_passages(text: str, norm: Normalized, boiler: _Boilerplate, cop
         marked[lo:hi] = False
     marked &= norm.codes != 10
     edges = np.diff(np.concatenate(([0], marked.view(np.int8), [0])))
-    out = []
+    out: list[BoilerplatePassage] = []
     for lo, hi in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
         start, end = norm.original_span(lo, hi)
         out.append(BoilerplatePassage(
@@ -323,7 +339,7 @@ def _boilerplate_passages(text: str, norm: Normalized, boiler: _Boilerplate, cop
     return tuple(out)
 
 
-def _passage(text: str, norm: Normalized, doc: DocumentRecord, run: list[_Match]) -> Passage:
+def _passage(text: str, norm: Normalized, doc: DocumentRecord, run: list[_Match]) -> CopyPassage:
     d_start = min(m.d_start for m in run)
     d_end = max(m.d_end for m in run)
     start, end = norm.original_span(d_start, d_end)
@@ -338,7 +354,7 @@ def _passage(text: str, norm: Normalized, doc: DocumentRecord, run: list[_Match]
     )
 
 
-def _covered(norm: Normalized, content: np.ndarray, spans: list[tuple[int, int]]) -> int:
+def _covered(norm: Normalized, content: BoolArray, spans: list[tuple[int, int]]) -> int:
     """Content characters of the draft inside any of the original ``spans``."""
     if not spans:
         return 0
@@ -350,7 +366,10 @@ def _covered(norm: Normalized, content: np.ndarray, spans: list[tuple[int, int]]
     return int(np.count_nonzero(mask & content))
 
 
-def _result(file, text, norm, content, total, passages, boiler: _Boilerplate) -> CheckResult:
+def _result(
+    file: str, text: str, norm: Normalized, content: BoolArray, total: int, passages: tuple[Passage, ...],
+    boiler: _Boilerplate,
+) -> CheckResult:
     copies = [p for p in passages if isinstance(p, CopyPassage)]
     stock = boiler.docs > 0
     # Stock phrases never count as copied, not even inside a copied paragraph.
@@ -359,7 +378,7 @@ def _result(file, text, norm, content, total, passages, boiler: _Boilerplate) ->
     per_doc: dict[str, list[CopyPassage]] = {}
     for p in copies:
         per_doc.setdefault(p.source.doc, []).append(p)
-    shares = []
+    shares: list[SourceShare] = []
     for name, ps in per_doc.items():
         chars = _covered(norm, content & ~stock, [(p.start, p.end) for p in ps])
         src = ps[0].source

@@ -21,19 +21,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from ..model import DocumentRecord
+from ..model import BoolArray, DocumentRecord, IntArray
 from ..phrases import default_min_docs, phrase_table
 from ..sketch.keys import sentence_keys
 from ..sketch.lsh import stable_argsort
 from ..store import Store
 from ..text.normalize import Normalized, normalize
 from ..text.sentences import Sentences
-from .align import align
+from .align import Alignment, align
 
 MIN_SHARED_CHARS = 12  # like check's shortest reported passage: less is coincidence
+# One aligned sentence pair of two documents, normalized coordinates:
+# (sentence of a, start in a, end in a, sentence of b, start in b, end in b).
+_Region = tuple[int, int, int, int, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +81,7 @@ class DocPair:
     def share_b(self) -> float:
         return self.b_chars / self.b.chars if self.b.chars else 0.0
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "a": self.a.doc, "b": self.b.doc, "a_title": self.a.title, "b_title": self.b.title,
             "shared_chars": self.shared_chars, "share_a": round(self.share_a, 4),
@@ -99,10 +103,10 @@ class _Doc:
     norm: Normalized
     text: str  # norm.text, decoded once
     sents: Sentences
-    stock: np.ndarray  # bool per normalized character: inside a stock phrase
+    stock: BoolArray  # per normalized character: inside a stock phrase
 
 
-def find_pairs(store: Store, *, max_docs: int | None = None) -> PairsResult:
+def find_pairs(store: Store, *, max_docs: int | None = None) -> PairsResult:  # noqa: PLR0915 - one pass, in steps
     """All pairs of indexed documents that share text beyond stock phrasing, ranked."""
     params = store.params
     records = store.documents()
@@ -115,8 +119,8 @@ def find_pairs(store: Store, *, max_docs: int | None = None) -> PairsResult:
     phrases = [p.normalized for p in table.phrases if p.docs > max_docs]
 
     docs: list[_Doc] = []
-    key_parts: list[np.ndarray] = []
-    owner_parts: list[np.ndarray] = []
+    key_parts: list[IntArray] = []
+    owner_parts: list[IntArray] = []
     for i, rec in enumerate(records):
         norm = normalize(rec.text)
         sents, sentence_band_keys = sentence_keys(norm, params)
@@ -139,14 +143,14 @@ def find_pairs(store: Store, *, max_docs: int | None = None) -> PairsResult:
     first = np.cumsum(first)
 
     # Verify every candidate pair of sentences from different documents.
-    aligned: list[tuple[int, int, object]] = []
+    aligned: list[tuple[int, int, Alignment]] = []
     partners: dict[int, set[int]] = defaultdict(set)
     for g, h in candidate_pairs(keys, owner).tolist():
         da, db = int(owner[g]), int(owner[h])
-        A, B = docs[da], docs[db]
+        doc_a, doc_b = docs[da], docs[db]
         ia, ib = g - int(first[da]), h - int(first[db])
-        a0, b0 = int(A.sents.starts[ia]), int(B.sents.starts[ib])
-        al = align(A.text[a0 : int(A.sents.ends[ia])], B.text[b0 : int(B.sents.ends[ib])])
+        a0, b0 = int(doc_a.sents.starts[ia]), int(doc_b.sents.starts[ib])
+        al = align(doc_a.text[a0 : int(doc_a.sents.ends[ia])], doc_b.text[b0 : int(doc_b.sents.ends[ib])])
         if al is None:
             continue
         aligned.append((g, h, al))
@@ -155,7 +159,7 @@ def find_pairs(store: Store, *, max_docs: int | None = None) -> PairsResult:
     stock = {g for g, ds in partners.items() if len(ds) + 1 > max_docs}
 
     # Per document pair: normalized regions on both sides, by sentence.
-    regions: dict[tuple[int, int], list[tuple[int, int, int, int, int, int]]] = defaultdict(list)
+    regions: dict[tuple[int, int], list[_Region]] = defaultdict(list)
     for g, h, al in aligned:
         if g in stock or h in stock:
             continue
@@ -166,25 +170,25 @@ def find_pairs(store: Store, *, max_docs: int | None = None) -> PairsResult:
 
     pairs: list[DocPair] = []
     for (da, db), regs in regions.items():
-        A, B = docs[da], docs[db]
-        a_chars = _counted(A, [(r[1], r[2]) for r in regs])
-        b_chars = _counted(B, [(r[4], r[5]) for r in regs])
+        doc_a, doc_b = docs[da], docs[db]
+        a_chars = _counted(doc_a, [(r[1], r[2]) for r in regs])
+        b_chars = _counted(doc_b, [(r[4], r[5]) for r in regs])
         if min(a_chars, b_chars) < MIN_SHARED_CHARS:
             continue
         stock_a = {g - int(first[da]) for g in stock if owner[g] == da}
-        pairs.append(DocPair(pair_docs[da], pair_docs[db], a_chars, b_chars, _passages(A, B, regs, stock_a)))
+        pairs.append(DocPair(pair_docs[da], pair_docs[db], a_chars, b_chars, _passages(doc_a, doc_b, regs, stock_a)))
     pairs.sort(key=lambda p: (-p.shared_chars, -max(p.share_a, p.share_b), p.a.doc, p.b.doc))
     return PairsResult(pair_docs, tuple(pairs), max_docs, len(stock))
 
 
-def candidate_pairs(keys: np.ndarray, owner: np.ndarray) -> np.ndarray:
+def candidate_pairs(keys: IntArray, owner: IntArray) -> IntArray:
     """Distinct (g, h) sentence pairs, g < h, of different documents sharing any band key.
 
     ``keys`` is (n_sentences, bands) as `lsh.band_keys` returns; ``owner`` the document of
     each sentence. Returns an (m, 2) int64 array sorted by g, then h.
     """
     n = keys.shape[0]
-    found: list[np.ndarray] = []
+    found: list[IntArray] = []
     for band in range(keys.shape[1]):
         column = keys[:, band]
         order = stable_argsort(column)
@@ -204,7 +208,7 @@ def candidate_pairs(keys: np.ndarray, owner: np.ndarray) -> np.ndarray:
     return np.stack((codes // n, codes % n), axis=1)
 
 
-def _stock_mask(text: str, phrases: list[str]) -> np.ndarray:
+def _stock_mask(text: str, phrases: list[str]) -> BoolArray:
     mask = np.zeros(len(text), dtype=bool)
     for phrase in phrases:
         pos = text.find(phrase)
@@ -222,9 +226,9 @@ def _counted(doc: _Doc, spans: list[tuple[int, int]]) -> int:
     return int(np.count_nonzero(mask & (doc.norm.codes != 10) & ~doc.stock))
 
 
-def _passages(A: _Doc, B: _Doc, regs, stock_a: set[int]) -> tuple[SharedPassage, ...]:
-    """Runs of consecutive shared sentences of A (stock sentences between do not break a run)."""
-    by_sentence: dict[int, list] = defaultdict(list)
+def _passages(doc_a: _Doc, doc_b: _Doc, regs: list[_Region], stock_a: set[int]) -> tuple[SharedPassage, ...]:
+    """Runs of consecutive shared sentences of a (stock sentences between do not break a run)."""
+    by_sentence: dict[int, list[_Region]] = defaultdict(list)
     for r in regs:
         by_sentence[r[0]].append(r)
     runs: list[list[int]] = []
@@ -234,13 +238,13 @@ def _passages(A: _Doc, B: _Doc, regs, stock_a: set[int]) -> tuple[SharedPassage,
         else:
             runs.append([ia])
     out: list[SharedPassage] = []
-    a_base, b_base = A.record.start, B.record.start
+    a_base, b_base = doc_a.record.start, doc_b.record.start
     for run in runs:
         rs = [r for ia in run for r in by_sentence[ia]]
-        a_start, a_end = A.norm.original_span(min(r[1] for r in rs), max(r[2] for r in rs))
-        b_start, b_end = B.norm.original_span(min(r[4] for r in rs), max(r[5] for r in rs))
+        a_start, a_end = doc_a.norm.original_span(min(r[1] for r in rs), max(r[2] for r in rs))
+        b_start, b_end = doc_b.norm.original_span(min(r[4] for r in rs), max(r[5] for r in rs))
         out.append(SharedPassage(
             a_start=a_base + a_start, a_end=a_base + a_end, b_start=b_base + b_start, b_end=b_base + b_end,
-            a_text=A.record.text[a_start:a_end], b_text=B.record.text[b_start:b_end],
+            a_text=doc_a.record.text[a_start:a_end], b_text=doc_b.record.text[b_start:b_end],
         ))
     return tuple(out)

@@ -14,6 +14,7 @@ library gives, and which is what decides whether a repeat is a stock phrase.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import logging
 import math
@@ -22,7 +23,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
+from ..model import IntArray
 from ..text.normalize import Normalized, normalize_many
 
 MIN_PHRASE_CHARS = 8  # normalized characters in a repeat before trimming
@@ -83,7 +86,7 @@ class Phrase:
     files: int  # files it occurs in
     examples: tuple[Example, ...]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "phrase": self.phrase, "docs": self.docs, "count": self.count, "files": self.files,
             "normalized": self.normalized, "examples": [asdict(e) for e in self.examples],
@@ -100,7 +103,7 @@ class PhraseTable:
     sampled: bool  # True when the library was too large and a sample of documents was used
 
 
-def table_to_json(table: PhraseTable) -> dict:
+def table_to_json(table: PhraseTable) -> dict[str, Any]:
     return {
         "min_docs": table.min_docs, "documents": table.documents, "sampled": table.sampled,
         "phrases": [p.to_json() for p in table.phrases],
@@ -111,7 +114,7 @@ def table_from_json(raw: bytes) -> PhraseTable:
     return table_from_dict(json.loads(raw))
 
 
-def table_from_dict(data: dict) -> PhraseTable:
+def table_from_dict(data: dict[str, Any]) -> PhraseTable:
     phrases = tuple(
         Phrase(
             phrase=p["phrase"], normalized=p["normalized"], docs=p["docs"], count=p["count"],
@@ -122,7 +125,7 @@ def table_from_dict(data: dict) -> PhraseTable:
     return PhraseTable(phrases, data["min_docs"], data["documents"], data["sampled"])
 
 
-def compute_phrases(documents, *, min_docs: int, max_chars: int | None = None) -> PhraseTable:
+def compute_phrases(documents: Iterable[PhraseSource], *, min_docs: int, max_chars: int | None = None) -> PhraseTable:
     """Phrases of ``documents``; over ``max_chars`` (default MAX_CORPUS_CHARS), of a sample."""
     docs = list(documents)
     sampled = False
@@ -161,7 +164,7 @@ def compute_phrases(documents, *, min_docs: int, max_chars: int | None = None) -
     return PhraseTable(tuple(ranked), min_docs, len(docs), sampled)
 
 
-def _without_title(doc) -> str:
+def _without_title(doc: PhraseSource) -> str:
     if doc.title and doc.text.startswith(doc.title):
         return " " * len(doc.title) + doc.text[len(doc.title):]
     return doc.text
@@ -176,8 +179,8 @@ class _SuffixCorpus:
     where numpy prefix doubling and a Python Kasai loop took seconds.
     """
 
-    def __init__(self, text: str, doc_starts: np.ndarray):
-        from pydivsufsort import divsufsort, kasai  # only here: `check` never needs it
+    def __init__(self, text: str, doc_starts: IntArray) -> None:
+        from pydivsufsort import divsufsort, kasai  # only here: a check with the table cached never needs it
 
         self.text = text
         self.doc_starts = doc_starts
@@ -197,10 +200,10 @@ class _SuffixCorpus:
         self.lcp = lcp
         self.is_stop = is_stop
 
-    def owner(self, positions: np.ndarray) -> np.ndarray:
+    def owner(self, positions: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
         return np.searchsorted(self.doc_starts, positions, side="right") - 1
 
-    def occurrences(self, phrase: str) -> np.ndarray:
+    def occurrences(self, phrase: str) -> IntArray:
         """Sorted start positions of ``phrase``: binary search in the suffix array."""
         m, text = len(phrase), self.text
         lo = bisect.bisect_left(self.sa, phrase, key=lambda p: text[p : p + m])
@@ -260,20 +263,24 @@ def _maximal_repeats(corpus: _SuffixCorpus, *, min_docs: int,
     return [(phrase, first) for _, _, phrase, first in out[:MAX_REPEATS]]
 
 
-_jieba = None
+class _Tokenizer(Protocol):
+    """What we use of jieba: (word, start, end) of each word of a text."""
+
+    def tokenize(self, unicode_sentence: str) -> Iterable[tuple[str, int, int]]: ...
 
 
-def _tokenizer():
-    global _jieba
-    if _jieba is None:
-        import jieba
+@functools.lru_cache(maxsize=1)
+def _tokenizer() -> _Tokenizer:
+    import jieba
 
-        jieba.setLogLevel(logging.WARNING)
-        _jieba = jieba
-    return _jieba
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer: _Tokenizer = jieba
+    return tokenizer
 
 
-def _describe(norm_phrase: str, first: int, corpus: _SuffixCorpus, docs, norms) -> Phrase | None:
+def _describe(
+    norm_phrase: str, first: int, corpus: _SuffixCorpus, docs: Sequence[PhraseSource], norms: Sequence[Normalized]
+) -> Phrase | None:
     """Trim a repeat to word boundaries (first occurrence's wording) and count it again."""
     doc_starts = corpus.doc_starts
     d = int(corpus.owner(np.asarray(first)))
@@ -281,7 +288,7 @@ def _describe(norm_phrase: str, first: int, corpus: _SuffixCorpus, docs, norms) 
     norm, doc = norms[d], docs[d]
     lo, hi = norm.original_span(local, local + len(norm_phrase))
     ctx_lo, ctx_hi = max(0, lo - CONTEXT_CHARS), min(len(doc.text), hi + CONTEXT_CHARS)
-    bounds = set()
+    bounds: set[int] = set()
     for _, s, e in _tokenizer().tokenize(doc.text[ctx_lo:ctx_hi]):
         bounds.update((ctx_lo + s, ctx_lo + e))
     # First normalized character whose original starts on a word boundary, last that ends on one.
@@ -300,7 +307,7 @@ def _describe(norm_phrase: str, first: int, corpus: _SuffixCorpus, docs, norms) 
     positions = corpus.occurrences(trimmed)
     owners = corpus.owner(positions)
     doc_ids = sorted(set(owners.tolist()))
-    examples = []
+    examples: list[Example] = []
     for k in doc_ids[:2]:
         pos = int(positions[int(np.flatnonzero(owners == k)[0])]) - int(doc_starts[k])
         s, e = norms[k].original_span(pos, pos + len(trimmed))

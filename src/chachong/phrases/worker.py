@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -27,8 +26,15 @@ from ..indexer import SplitFile
 from ..model import FileRecord, document_name
 from ..store import IndexView, Store, open_store
 from .cache import cache_if_current, generation_of, phrase_table
-from .table import MAX_CORPUS_CHARS, PhraseSource, PhraseTable, compute_phrases, default_min_docs
-from .table import table_from_dict, table_to_json
+from .table import (
+    MAX_CORPUS_CHARS,
+    PhraseSource,
+    PhraseTable,
+    compute_phrases,
+    default_min_docs,
+    table_from_dict,
+    table_to_json,
+)
 
 # Below this many new characters the index work is too short for a second process to pay
 # for its start-up (~0.3 s).
@@ -200,7 +206,7 @@ class _NewDocument:
     at 90M characters a copy of every document would double the worker's memory.
     """
 
-    __slots__ = ("file", "ordinal", "title", "start", "end", "_file_text")
+    __slots__ = ("_file_text", "end", "file", "ordinal", "start", "title")
 
     def __init__(self, new_file: NewFileDocuments, ordinal: int, title: str, start: int, end: int):
         self.file, self._file_text = new_file.path, new_file.text

@@ -6,7 +6,7 @@ text goes through `_esc` (``html.escape`` after control characters are made visi
 script reads only ids we generated, and a Content-Security-Policy that allows exactly our own
 script (by its hash) keeps anything that slipped through from running or fetching.
 
-Part of the report layer, like report.py: nothing here computes findings, it only shows them.
+Part of the report package, like `terminal`: nothing here computes findings, it only shows them.
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 import re
-from importlib import resources
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Indel
 
-from ..model import CheckResult, CopyPassage, Passage
+from ..model import BoilerplatePassage, CheckResult, CopyPassage, Passage
 from .format import pct, snippet
 
 if TYPE_CHECKING:  # pairs imports nothing from here; the type is only for annotations
@@ -46,7 +47,7 @@ MIN_EQUAL_RUN = 2  # a single equal character inside a changed region is chance 
 
 _C0 = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
 _C0[0x7F] = "\u2421"
-_C1 = {c: "\ufffd" for c in range(0x80, 0xA0)}
+_C1 = dict.fromkeys(range(0x80, 0xA0), "\ufffd")
 _VISIBLE = str.maketrans({**_C0, **_C1})
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -187,7 +188,7 @@ def _segments(text: str, passages: Sequence[Passage]) -> list[tuple[int, int, in
     points = sorted(cuts)
     order = sorted(range(len(passages)), key=lambda i: (passages[i].kind != "copy", passages[i].start, i))
     out: list[tuple[int, int, int | None]] = []
-    for lo, hi in zip(points, points[1:]):
+    for lo, hi in itertools.pairwise(points):
         owner = next((i for i in order if passages[i].start <= lo and hi <= passages[i].end), None)
         if out and out[-1][2] == owner:
             out[-1] = (out[-1][0], hi, owner)
@@ -211,7 +212,7 @@ def _draft_html(result: CheckResult, key: str, colour_of: dict[str, int]) -> str
         # Not the bare passage id: the address #d1-p2 is read by our script, and an element
         # with that id would make the browser jump there before the script could show it.
         anchor = f' id="m-{pid}"' if first else ""
-        if p.kind == "copy" and p.source is not None:
+        if isinstance(p, CopyPassage):
             tip = f"{p.source.title} · {p.source.doc} · 一致 {pct(p.score)}"
             parts.append(
                 f'<mark class="p src-{colour_of[p.source.doc]}"{anchor} data-p="{pid}" tabindex="0" '
@@ -226,7 +227,7 @@ def _draft_html(result: CheckResult, key: str, colour_of: dict[str, int]) -> str
 
 
 def _passage_html(p: Passage, n: int, pid: str, colour: int | None) -> str:
-    if p.kind == "copy" and p.source is not None:
+    if isinstance(p, CopyPassage):
         ops = char_diff(p.text, p.source_text)
         s = p.source
         return (
@@ -244,7 +245,8 @@ def _passage_html(p: Passage, n: int, pid: str, colour: int | None) -> str:
         )
     return (
         f'<article class="cmp boiler-cmp" id="cmp-{pid}" data-p="{pid}">'
-        f'<header><span class="t">套话</span> <span class="en">stock phrase</span> · 见于 <b>{p.common_to}</b> 篇已收录文档 '
+        f'<header><span class="t">套话</span> <span class="en">stock phrase</span> · '
+        f'见于 <b>{p.common_to}</b> 篇已收录文档 '
         f'<span class="en">common to {p.common_to} indexed documents; not counted as copying</span>'
         f'<div class="meta">草稿 draft [{p.start}:{p.end}]</div></header>'
         f'<div class="txt">{_esc(p.text)}</div></article>'
@@ -260,8 +262,8 @@ _LEGEND = (
 
 def _draft_section(result: CheckResult, key: str, heading: str) -> str:
     colour_of = {s.source.doc: i for i, s in enumerate(result.sources)}
-    copies = [p for p in result.passages if p.kind == "copy"]
-    boiler = [p for p in result.passages if p.kind == "boilerplate"]
+    copies = result.copies
+    boiler = result.boilerplate
     v = _verdict(result.copy_ratio)
     stats = (
         '<div class="stats">'
@@ -280,30 +282,35 @@ def _draft_section(result: CheckResult, key: str, heading: str) -> str:
     if result.sources:
         rows = []
         for i, s in enumerate(result.sources):
-            first = next(n for n, p in enumerate(result.passages) if p.kind == "copy" and p.source and p.source.doc == s.source.doc)
+            first = next(
+                n for n, p in enumerate(result.passages) if isinstance(p, CopyPassage) and p.source.doc == s.source.doc
+            )
             rows.append(
                 f'<tr class="src-row src-{i}" data-p="{key}-p{first + 1}">'
                 f'<td class="num">{i + 1}</td>'
                 f'<td><span class="swatch src-{i}"></span>{_esc(s.source.title)}</td>'
                 f'<td class="doc">{_esc(s.source.doc)}<br>{_esc(s.source.file)}</td>'
-                f'<td class="num">{pct(s.share)}<div class="bar"><i style="width:{min(100.0, 100 * s.share):.1f}%"></i></div></td>'
+                f'<td class="num">{pct(s.share)}'
+                f'<div class="bar"><i style="width:{min(100.0, 100 * s.share):.1f}%"></i></div></td>'
                 f'<td class="num">{s.chars:,}</td><td class="num">{s.passages}</td></tr>'
             )
         sources = (
             '<h3>来源文档 <span class="en">sources, ranked by share</span></h3>'
-            '<table class="sources"><thead><tr><th class="num">#</th><th>标题 title</th><th>文档 document · 文件 file</th>'
-            '<th class="num">占比 share</th><th class="num">字数 chars</th><th class="num">段落 passages</th></tr></thead>'
+            '<table class="sources"><thead><tr><th class="num">#</th><th>标题 title</th>'
+            '<th>文档 document · 文件 file</th>'
+            '<th class="num">占比 share</th><th class="num">字数 chars</th>'
+            '<th class="num">段落 passages</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>'
         )
     else:
         sources = '<p class="none">未发现复制段落 · No copied passages found.</p>'
     details = "".join(
-        _passage_html(p, n, f"{key}-p{i + 1}", colour_of.get(p.source.doc) if p.source else None)
-        for n, (i, p) in enumerate(((i, p) for i, p in enumerate(result.passages) if p.kind == "copy"), 1)
+        _passage_html(p, n, f"{key}-p{i + 1}", colour_of.get(p.source.doc))
+        for n, (i, p) in enumerate(((i, p) for i, p in enumerate(result.passages) if isinstance(p, CopyPassage)), 1)
     )
     boiler_html = "".join(
         _passage_html(p, 0, f"{key}-p{i + 1}", None)
-        for i, p in enumerate(result.passages) if p.kind == "boilerplate"
+        for i, p in enumerate(result.passages) if isinstance(p, BoilerplatePassage)
     )
     body = (
         f'<section class="card draft" id="{key}" data-file="{_esc(result.file)}">'
@@ -337,15 +344,18 @@ def render_check_html(results: Sequence[CheckResult], *, title: str = "chachong 
             f'<td class="num">{pct(results[i].max_source_share)}</td>'
             f'<td class="num">{pct(results[i].boilerplate_ratio)}</td>'
             f'<td class="num">{len(results[i].sources)}</td>'
-            f'<td class="num">{sum(p.kind == "copy" for p in results[i].passages)}</td>'
+            f'<td class="num">{len(results[i].copies)}</td>'
             f'<td class="num">{results[i].chars:,}</td></tr>'
             for rank, i in enumerate(ranked, 1)
         )
         index = (
             '<section class="card" id="index"><h2>草稿一览 <span class="en">drafts, ranked by copy ratio</span></h2>'
-            '<table class="drafts"><thead><tr><th class="num">#</th><th>草稿 draft</th><th class="num">总文字复制比 copy</th>'
-            '<th class="num">单篇最大 largest</th><th class="num">套话 boilerplate</th><th class="num">来源 sources</th>'
-            f'<th class="num">段落 passages</th><th class="num">字数 chars</th></tr></thead><tbody>{rows}</tbody></table></section>'
+            '<table class="drafts"><thead><tr><th class="num">#</th><th>草稿 draft</th>'
+            '<th class="num">总文字复制比 copy</th>'
+            '<th class="num">单篇最大 largest</th><th class="num">套话 boilerplate</th>'
+            '<th class="num">来源 sources</th>'
+            '<th class="num">段落 passages</th><th class="num">字数 chars</th></tr></thead>'
+            f'<tbody>{rows}</tbody></table></section>'
         )
     sections = "".join(
         _draft_section(r, keys[i], f"草稿 {i + 1} <span class=\"en\">draft {i + 1}</span>" if len(results) > 1
@@ -400,8 +410,8 @@ def _map_order(result: PairsResult) -> list[int]:
             nxt = max(link, key=lambda i: (link[i], -i))
             placed.append(nxt)
             del link[nxt]
-            for i in link:
-                link[i] = max(link[i], weight.get((nxt, i), 0))
+            for i, w in link.items():
+                link[i] = max(w, weight.get((nxt, i), 0))
         order.extend(placed)
     if len(result.documents) <= MAX_MAP_DOCS:
         order.extend(i for i in range(len(total)) if not total[i])
@@ -433,20 +443,29 @@ def _heatmap_svg(result: PairsResult, order: list[int], file_colour: dict[str, s
     ]
     for k in range(1, n):
         if cell >= 8:
-            parts.append(f'<line x1="{label_w}" y1="{top + k * cell}" x2="{label_w + size}" y2="{top + k * cell}" stroke="#f1f3f5"/>')
-            parts.append(f'<line x1="{label_w + k * cell}" y1="{top}" x2="{label_w + k * cell}" y2="{top + size}" stroke="#f1f3f5"/>')
+            parts.append(
+                f'<line x1="{label_w}" y1="{top + k * cell}" x2="{label_w + size}" y2="{top + k * cell}" '
+                'stroke="#f1f3f5"/>'
+            )
+            parts.append(
+                f'<line x1="{label_w + k * cell}" y1="{top}" x2="{label_w + k * cell}" y2="{top + size}" '
+                'stroke="#f1f3f5"/>'
+            )
     font = max(6, min(11, cell - 3))
     for k, i in enumerate(order):
         d = docs[i]
         y = top + k * cell
         x = label_w + k * cell
         parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="#dee2e6"/>')
-        parts.append(f'<rect x="{label_w - 8}" y="{y + 1}" width="6" height="{cell - 2}" fill="{file_colour[d.file]}"/>')
+        parts.append(
+            f'<rect x="{label_w - 8}" y="{y + 1}" width="6" height="{cell - 2}" fill="{file_colour[d.file]}"/>'
+        )
         parts.append(f'<rect x="{x + 1}" y="{top - 8}" width="{cell - 2}" height="6" fill="{file_colour[d.file]}"/>')
         if cell >= 8:
             weight = ' font-weight="700" fill="#212529"' if d.doc in involved else ""
             parts.append(
-                f'<text x="{label_w - 12}" y="{y + cell / 2 + font * 0.36:.1f}" font-size="{font}" text-anchor="end"{weight}>'
+                f'<text x="{label_w - 12}" y="{y + cell / 2 + font * 0.36:.1f}" font-size="{font}" '
+                f'text-anchor="end"{weight}>'
                 f'<tspan class="mono" font-size="{font - 1}" fill="#868e96">{k + 1:>3} </tspan>'
                 f'{_esc(snippet(d.title, 22))}<title>{_esc(d.doc)} · {_esc(d.title)}</title></text>'
             )
@@ -481,10 +500,12 @@ def render_pairs_html(result: PairsResult, *, title: str = "chachong 文档间�
     order = _map_order(result)
     stats = (
         '<div class="stats">'
-        f'<div class="stat"><div class="k">文档 <span class="en">documents</span></div><div class="v">{len(result.documents):,}</div></div>'
+        '<div class="stat"><div class="k">文档 <span class="en">documents</span></div>'
+        f'<div class="v">{len(result.documents):,}</div></div>'
         f'<div class="stat"><div class="k">共享文字的文档对 <span class="en">pairs sharing text</span></div>'
         f'<div class="v" data-k="pairs">{len(result.pairs):,}</div></div>'
-        f'<div class="stat"><div class="k">涉及文档 <span class="en">documents involved</span></div><div class="v">{len(paired):,}</div></div>'
+        '<div class="stat"><div class="k">涉及文档 <span class="en">documents involved</span></div>'
+        f'<div class="v">{len(paired):,}</div></div>'
         f'<div class="stat"><div class="k">视为套话的句子 <span class="en">stock sentences ignored</span></div>'
         f'<div class="v">{result.stock_sentences:,}</div></div>'
         "</div>"
@@ -543,7 +564,10 @@ def render_pairs_html(result: PairsResult, *, title: str = "chachong 文档间�
             + (f'<p class="sub">另有 {more} 对见 --json · {more} more pairs in --json.</p>' if more > 0 else "")
         )
     else:
-        table = '<p class="none">除套话外，没有两篇文档共享文字 · No two documents share text beyond stock phrasing.</p>'
+        table = (
+            '<p class="none">除套话外，没有两篇文档共享文字 · '
+            'No two documents share text beyond stock phrasing.</p>'
+        )
     body = (
         f'<h1>{_esc(title)}</h1><p class="sub">corpus reuse map · chachong pairs</p>'
         f'<section class="card">{stats}</section>{heat}'

@@ -6,18 +6,23 @@ render into a StringIO at a fixed width.
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import IO
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from ..indexer import IndexReport
 from ..match.pairs import PairsResult
-from ..model import CheckResult, CopyPassage
+from ..model import CheckResult, CopyPassage, DocumentRecord, FileRecord
+from ..phrases.table import PhraseTable
 from .format import pct, snippet
 
 # One colour per source, in rank order; boilerplate is shown muted.
@@ -35,7 +40,7 @@ BOILERPLATE_STYLE = "dim italic"
 SNIPPET_CHARS = 160
 
 
-def console_for(stream=None, *, width: int | None = None, color: bool | None = None) -> Console:
+def console_for(stream: IO[str] | None = None, *, width: int | None = None, color: bool | None = None) -> Console:
     return Console(
         file=stream or sys.stdout, width=width, highlight=False, soft_wrap=False,
         force_terminal=color, no_color=(color is False),
@@ -50,13 +55,15 @@ def source_styles(result: CheckResult) -> dict[str, str]:
 
 def render_check(result: CheckResult, console: Console, *, show_text: bool = True) -> None:
     styles = source_styles(result)
-    copies = [p for p in result.passages if p.kind == "copy"]
-    boiler = [p for p in result.passages if p.kind == "boilerplate"]
+    copies = result.copies
+    boiler = result.boilerplate
 
     summary = Table.grid(padding=(0, 2))
     summary.add_column(style="bold")
     summary.add_column()
-    verdict_style = "bold red" if result.copy_ratio >= 0.3 else "bold yellow" if result.copy_ratio > 0.05 else "bold green"
+    verdict_style = (
+        "bold red" if result.copy_ratio >= 0.3 else "bold yellow" if result.copy_ratio > 0.05 else "bold green"
+    )
     summary.add_row("总文字复制比 copy ratio", Text(pct(result.copy_ratio), style=verdict_style))
     summary.add_row("单篇最大文字复制比 largest source", pct(result.max_source_share))
     summary.add_row("套话 boilerplate ratio", pct(result.boilerplate_ratio))
@@ -84,19 +91,25 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
         console.print(Panel(highlighted_draft(result, styles), expand=True))
 
     for n, p in enumerate(copies, 1):
-        grid = Table(show_header=True, expand=True, title_justify="left",
-                     title=f"Passage {n}: draft [{p.start}:{p.end}] ← {p.source.doc} [{p.source.start}:{p.source.end}]  match {pct(p.score)}")
+        title = (
+            f"Passage {n}: draft [{p.start}:{p.end}] ← {p.source.doc} [{p.source.start}:{p.source.end}]"
+            f"  match {pct(p.score)}"
+        )
+        grid = Table(show_header=True, expand=True, title_justify="left", title=title)
         grid.add_column("draft", ratio=1)
         grid.add_column(f"source: {p.source.title}", ratio=1)
-        grid.add_row(Text(snippet(p.text, SNIPPET_CHARS), style=styles[p.source.doc]), Text(snippet(p.source_text, SNIPPET_CHARS)))
+        grid.add_row(
+            Text(snippet(p.text, SNIPPET_CHARS), style=styles[p.source.doc]),
+            Text(snippet(p.source_text, SNIPPET_CHARS)),
+        )
         console.print(grid)
     if boiler:
         table = Table(title="Stock phrases (套话, not counted as copying)", title_justify="left")
         table.add_column("draft span")
         table.add_column("phrase")
         table.add_column("common to", justify="right")
-        for p in boiler:
-            table.add_row(f"[{p.start}:{p.end}]", snippet(p.text, 60), f"{p.common_to} docs")
+        for bp in boiler:
+            table.add_row(f"[{bp.start}:{bp.end}]", snippet(bp.text, 60), f"{bp.common_to} docs")
         console.print(table)
     if not result.passages:
         console.print(Text("No copied passages found.", style="bold green"))
@@ -105,14 +118,14 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
 def highlighted_draft(result: CheckResult, styles: dict[str, str]) -> Text:
     text = Text(result.text)
     for p in result.passages:
-        if p.kind == "copy":
+        if isinstance(p, CopyPassage):
             text.stylize(styles[p.source.doc], p.start, p.end)
         else:
             text.stylize(BOILERPLATE_STYLE, p.start, p.end)
     return text
 
 
-def render_docs(docs, files, console: Console) -> None:
+def render_docs(docs: Sequence[DocumentRecord], files: Sequence[FileRecord], console: Console) -> None:
     table = Table(title=f"{len(docs)} documents in {len(files)} files", title_justify="left")
     table.add_column("doc")
     table.add_column("title")
@@ -122,17 +135,18 @@ def render_docs(docs, files, console: Console) -> None:
         table.add_row(d.name, d.title, str(d.chars), str(d.sentence_count))
     console.print(table)
     for f in files:
-        notes = []
+        notes: list[str] = []
         if f.declared_count is not None:
             notes.append(f"declares {f.declared_count}, found {f.documents}")
         notes.extend(f.warnings)
         if f.set_aside:
-            notes.append(f"set aside {len(f.set_aside)} distributor line(s): " + " | ".join(snippet(s, 40) for s in f.set_aside))
+            lines = " | ".join(snippet(s, 40) for s in f.set_aside)
+            notes.append(f"set aside {len(f.set_aside)} distributor line(s): " + lines)
         if notes:
             console.print(Text(f"{f.path}: ", style="bold") + Text("; ".join(notes)))
 
 
-def render_index_report(report, location: str, console: Console) -> None:
+def render_index_report(report: IndexReport, location: str, console: Console) -> None:
     console.print(
         f"[bold]{location}[/]: {len(report.added)} file(s) added, {len(report.replaced)} replaced, "
         f"{len(report.unchanged)} unchanged; {report.documents} documents, "
@@ -145,7 +159,7 @@ def render_index_report(report, location: str, console: Console) -> None:
 
 
 @contextmanager
-def progress_bar(description: str, *, stream=None) -> Iterator[Callable[[int, int, str], None]]:
+def progress_bar(description: str, *, stream: IO[str] | None = None) -> Iterator[Callable[[int, int, str], None]]:
     """A progress bar on stderr; yields the callback the indexer reports to."""
     console = Console(file=stream or sys.stderr)
     progress = Progress(
@@ -162,7 +176,7 @@ def progress_bar(description: str, *, stream=None) -> Iterator[Callable[[int, in
         yield update
 
 
-def render_phrases(table, console: Console, *, top: int) -> None:
+def render_phrases(table: PhraseTable, console: Console, *, top: int) -> None:
     shown = table.phrases[:top]
     title = (
         f"Top {len(shown)} of {len(table.phrases)} stock phrases (套话) in ≥ {table.min_docs} "
@@ -182,10 +196,7 @@ def render_phrases(table, console: Console, *, top: int) -> None:
     console.print(t)
 
 
-def phrases_csv(table, *, top: int) -> str:
-    import csv
-    import io
-
+def phrases_csv(table: PhraseTable, *, top: int) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["phrase", "docs", "count", "files", "example_doc", "example_context"])

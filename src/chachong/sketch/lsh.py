@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import numpy.typing as npt
 
+from ..model import IntArray, UInt32Array
 from .shingles import SHINGLE_CHARS, _fmix64
 
 
@@ -32,7 +34,7 @@ class LshParams:
         return 1.0 - (1.0 - jaccard**self.rows) ** self.bands
 
 
-def band_keys(sigs: np.ndarray, params: LshParams) -> np.ndarray:
+def band_keys(sigs: UInt32Array, params: LshParams) -> IntArray:
     """int64 keys of shape (n_sentences, bands); equal bands give equal keys."""
     n = sigs.shape[0]
     keys = np.empty((n, params.bands), dtype=np.uint64)
@@ -46,7 +48,7 @@ def band_keys(sigs: np.ndarray, params: LshParams) -> np.ndarray:
     return keys.view(np.int64)
 
 
-def stable_argsort(keys: np.ndarray) -> np.ndarray:
+def stable_argsort(keys: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
     """``np.argsort(keys, kind="stable")``, 2-4x faster on integer keys (band keys, ids).
 
     Every grouping by band key sorts one band at a time. numpy's stable sort of 64-bit

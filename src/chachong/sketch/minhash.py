@@ -14,12 +14,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..model import IntArray, UInt32Array
+
 EMPTY = np.uint32(0xFFFFFFFF)
 _CHUNK_SHINGLES = 8192
 
 
 @lru_cache(maxsize=8)
-def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def permutations(num_perm: int, seed: int) -> tuple[UInt32Array, UInt32Array]:
     """datasketch's affine32 permutation parameters ``(a, b)``, each shape (num_perm,)."""
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
@@ -27,7 +29,7 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def fmix32(h: np.ndarray) -> np.ndarray:
+def fmix32(h: UInt32Array) -> UInt32Array:
     h = h ^ (h >> np.uint32(16))
     h = h * np.uint32(0x85EBCA6B)
     h = h ^ (h >> np.uint32(13))
@@ -36,8 +38,8 @@ def fmix32(h: np.ndarray) -> np.ndarray:
 
 
 def signatures(
-    hashes: np.ndarray, offsets: np.ndarray, *, num_perm: int, seed: int
-) -> np.ndarray:
+    hashes: UInt32Array, offsets: IntArray, *, num_perm: int, seed: int
+) -> UInt32Array:
     """Signatures of sentences: row i is the MinHash of ``hashes[offsets[i]:offsets[i+1]]``.
 
     Returns a uint32 array of shape (n_sentences, num_perm). A sentence with no

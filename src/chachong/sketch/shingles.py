@@ -10,7 +10,9 @@ test checks that our signatures equal datasketch's.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
+from ..model import IntArray, UInt32Array
 from ..text.sentences import Sentences
 
 SHINGLE_CHARS = 5
@@ -27,7 +29,7 @@ def _fmix64_int(h: int) -> int:
     return h ^ (h >> 33)
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
+def _fmix64(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     h = h ^ (h >> np.uint64(33))
     h = h * np.uint64(0xFF51AFD7ED558CCD)
     h = h ^ (h >> np.uint64(33))
@@ -44,8 +46,8 @@ def shingle_hash(shingle: str) -> int:
 
 
 def sentence_shingles(
-    codes: np.ndarray, sentences: Sentences, *, k: int = SHINGLE_CHARS
-) -> tuple[np.ndarray, np.ndarray]:
+    codes: UInt32Array, sentences: Sentences, *, k: int = SHINGLE_CHARS
+) -> tuple[UInt32Array, IntArray]:
     """Hashes of every k-window inside each sentence.
 
     Returns ``(hashes, offsets)``: the windows of sentence ``i`` are

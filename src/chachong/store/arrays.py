@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -36,7 +38,7 @@ def alive(ids: npt.NDArray[np.integer], bases: IntArray) -> npt.NDArray[np.bool_
 
 
 def count_pairs(
-    q_parts: list[npt.NDArray[np.integer]], s_parts: list[npt.NDArray[np.integer]]
+    q_parts: Sequence[npt.NDArray[np.integer]], s_parts: Sequence[npt.NDArray[np.integer]]
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Distinct (query, sentence) pairs of the parts and how often each occurred (shared bands)."""
     if not q_parts:

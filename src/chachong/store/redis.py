@@ -50,18 +50,21 @@ import functools
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
+import numpy.typing as npt
 import redis
 from redis.cluster import RedisCluster
 from redis.exceptions import LockError
+from redis.lock import Lock
+from redis.typing import EncodableT, FieldT
 
 from ..errors import BackendError, IndexBusyError, IndexFileError
-from ..model import DocumentRecord, FileRecord, IntArray, NewFile
+from ..model import DocumentRecord, FileRecord, IntArray, NewFile, UInt32Array
 from ..sketch.lsh import LshParams, stable_argsort
 from .arrays import alive, count_pairs
 from .base import Candidates, SentenceOwners
@@ -118,6 +121,16 @@ return redis.call('HGETALL', KEYS[1])
 """
 
 
+# redis-py types replies as ``bytes | str`` (a client may decode them); ours never decodes
+# responses, so every reply is bytes. `_bytes` and the casts below say so where it matters.
+def _bytes(reply: bytes | str) -> bytes:
+    return reply if isinstance(reply, bytes) else reply.encode()
+
+
+def _bytes_hash(reply: Mapping[bytes | str, bytes | str]) -> dict[bytes, bytes]:
+    return {_bytes(k): _bytes(v) for k, v in reply.items()}
+
+
 def redact(location: str) -> str:
     """The URL without its password, for messages and `location`."""
     parts = urlsplit(location)
@@ -169,7 +182,7 @@ def _backend_errors(location: str) -> Iterator[None]:
         raise BackendError(_problem(exc), path=location) from None
 
 
-def _connect(url: str, location: str, cluster: bool) -> redis.Redis:
+def _connect(url: str, location: str, cluster: bool) -> redis.Redis | RedisCluster:
     with _backend_errors(location):
         try:
             if cluster:  # any node's address; the client discovers the others
@@ -216,7 +229,7 @@ class RedisStore:
         self._bulk = f"{prefix}:"  # documents, buckets, derived data: no hash tag, spread out
         try:
             with _backend_errors(self.location):
-                meta = self._client.hgetall(self._meta_key)
+                meta = _bytes_hash(self._client.hgetall(self._meta_key))
                 if not meta:
                     if not create:
                         raise IndexFileError(
@@ -287,8 +300,8 @@ class RedisStore:
             "schema_version": SCHEMA_VERSION,
             "params": json.dumps(params.to_dict(), sort_keys=True),
             "bucket_bits": str(bits),
-            **{k: "0" for k in ("next_sid", "committed_sid", "next_doc", "next_file",
-                                "documents", "sentences", "chars", "dead")},
+            **dict.fromkeys(("next_sid", "committed_sid", "next_doc", "next_file",
+                             "documents", "sentences", "chars", "dead"), "0"),
         }
         args = [x for kv in fields.items() for x in kv]
         raw = self._client.eval(_CREATE_LUA, 1, self._meta_key, *args)
@@ -350,11 +363,14 @@ class RedisStore:
         group = bucket >> (self._bucket_bits - GROUP_BITS)
         return f"{self._bulk}b:{{{self._bulk}{group:02x}}}{bucket:0{(self._bucket_bits + 3) // 4}x}"
 
-    def _records(self, keys: np.ndarray, bands: np.ndarray, ids: np.ndarray | None):
-        """Bucket records grouped for script calls: yields (bucket key names, record blob).
+    def _records(
+        self, keys: IntArray, bands: IntArray, ids: UInt32Array | None
+    ) -> Iterator[tuple[npt.NDArray[np.intp], list[str], bytes]]:
+        """Bucket records grouped for script calls: yields (record indices, bucket key names,
+        record blob), one script call each.
 
-        ``keys``/``bands`` (and ``ids``) are flat arrays, one entry per record; records keep
-        their order inside a group, so a caller can map answers back with `order`.
+        ``keys``/``bands`` (and ``ids``) are flat arrays, one entry per record; a call's
+        records are in the order of its indices, so a caller maps the answers back with them.
         """
         ukeys = keys.astype(np.int64).view(np.uint64)
         buckets = (ukeys >> np.uint64(64 - self._bucket_bits)).astype(np.int64)
@@ -478,8 +494,9 @@ class RedisStore:
         ends = np.append(starts[1:], order.size)
         calls = list(self._records(k_sorted[starts], b_sorted[starts], None))
         q_parts: list[IntArray] = []
-        s_parts: list[np.ndarray] = []
-        for (sel, _, _), answer in zip(calls, self._run_script(_LOOKUP_LUA, calls)):
+        s_parts: list[UInt32Array] = []
+        for (sel, _, _), reply in zip(calls, self._run_script(_LOOKUP_LUA, calls)):
+            answer = _bytes(reply)
             pos = 0
             for i in sel.tolist():
                 size = int.from_bytes(answer[pos : pos + 4], "little")
@@ -494,7 +511,7 @@ class RedisStore:
                         s_parts.append(np.tile(cids, queries.size))
         return count_pairs(q_parts, s_parts)
 
-    def _run_script(self, script: str, calls: list) -> list:
+    def _run_script(self, script: str, calls: Sequence[tuple[object, list[str], bytes]]) -> list[Any]:
         """Script calls over (_, key names, blob) triples: one pipelined round trip, or on a
         Cluster (whose redis-py pipelines refuse scripts) one call each, routed by slot."""
         for attempt in (1, 2):
@@ -529,14 +546,15 @@ class RedisStore:
     @_wrapped
     def get_derived(self, name: str, generation: str) -> bytes | None:
         stored, value = self._client.hmget(f"{self._bulk}x:{name}", ["generation", "value"])
-        return value if stored is not None and stored.decode() == generation else None
+        if stored is None or value is None or _bytes(stored).decode() != generation:
+            return None
+        return _bytes(value)
 
     @_wrapped
     def put_derived(self, name: str, generation: str, value: bytes) -> None:
-        try:
+        # A read-only replica still answers checks; the table is just recomputed.
+        with suppress(redis.ReadOnlyError):
             self._client.hset(f"{self._bulk}x:{name}", mapping={"generation": generation, "value": value})
-        except redis.ReadOnlyError:
-            pass  # a read-only replica still answers checks; the table is just recomputed
 
     # -- writing -----------------------------------------------------------------------
     @_wrapped
@@ -556,12 +574,10 @@ class RedisStore:
             self._write_locked(new_files, lock)
             self._maybe_vacuum(lock)
         finally:
-            try:
+            with suppress(LockError):  # expired: the commit was already refused in that case
                 lock.release()
-            except LockError:
-                pass  # expired: the commit was already refused in that case
 
-    def _keep_lock(self, lock, state: dict) -> None:
+    def _keep_lock(self, lock: Lock, state: dict[str, float]) -> None:
         """Renew the lock while a long run writes; fail if another writer took it over."""
         if time.monotonic() - state["renewed"] > LOCK_TTL_S / 4:
             try:
@@ -573,7 +589,9 @@ class RedisStore:
                 ) from None
             state["renewed"] = time.monotonic()
 
-    def _write_locked(self, new_files: Sequence[NewFile], lock) -> None:
+    def _write_locked(self, new_files: Sequence[NewFile], lock: Lock) -> None:  # noqa: PLR0912, PLR0915
+        # One locked run in numbered steps that share its state (ids, records, counts):
+        # split into functions, the order of effects the commit depends on would be scattered.
         state = {"renewed": time.monotonic()}
         client = self._client
         meta = client.hgetall(self._meta_key)
@@ -594,7 +612,7 @@ class RedisStore:
 
         # Same order of effects as SqliteStore.write, on in-memory state.
         writes: list[tuple[NewFile, list[int]]] = []  # files to store with their doc ids
-        removed_docs: list[dict] = []  # entries of replaced versions
+        removed_docs: list[dict[str, Any]] = []  # entries of replaced versions
         for nf in new_files:
             old = current.get(nf.path)
             if old is not None:
@@ -602,9 +620,10 @@ class RedisStore:
                     continue
                 removed_docs.append(old)
                 for key, count in old["edge_lines"].items():
-                    if edge.get(key) is not None:
-                        edge[key][0] -= count
-                        edge[key][1] -= 1
+                    counts = edge.get(key)
+                    if counts is not None:
+                        counts[0] -= count
+                        counts[1] -= 1
                 for key, value in edge.items():
                     if value is not None and value[1] <= 0:
                         edge[key] = None
@@ -631,10 +650,10 @@ class RedisStore:
         next_sid, next_doc, next_file = sid_end - n_sents, doc_end - n_docs, file_end - len(writes)
 
         # 1. Bulk data, unreachable until the commit: documents and bucket entries.
-        entries_keys: list[np.ndarray] = []
-        entries_ids: list[np.ndarray] = []
+        entries_keys: list[IntArray] = []
+        entries_ids: list[UInt32Array] = []
         members: dict[bytes, int] = {}
-        records: dict[str, str] = {}
+        records: dict[FieldT, EncodableT] = {}  # path -> JSON of the file record
         pipe = client.pipeline(transaction=False)
         queued = 0
         for nf, doc_ids in writes:
@@ -676,10 +695,8 @@ class RedisStore:
 
         # Retired documents past their grace period are forgotten in this commit.
         now = int(time.time())
-        expired = [
-            m for m in client.zrange(self._retired_key, 0, -1)
-            if int(m.split(b":")[3]) < now - RETIRE_GRACE_S
-        ]
+        retired = cast(list[bytes], client.zrange(self._retired_key, 0, -1))  # members (bytes: see `_bytes`)
+        expired = [m for m in retired if int(m.split(b":")[3]) < now - RETIRE_GRACE_S]
         generation = int(meta.get(b"generation", 0)) + 1
 
         # 2. Publish in one transaction, provided we still hold the lock.
@@ -705,7 +722,7 @@ class RedisStore:
             if members:
                 tx.zadd(self._sents_key, members)
             gone = [k for k, v in edge.items() if v is None]
-            kept = {k: f"{v[0]} {v[1]}" for k, v in edge.items() if v is not None}
+            kept: dict[FieldT, EncodableT] = {k: f"{v[0]} {v[1]}" for k, v in edge.items() if v is not None}
             if gone:
                 tx.hdel(self._edge_key, *gone)
             if kept:
@@ -733,21 +750,23 @@ class RedisStore:
             pipe.execute()
 
     @staticmethod
-    def _bases_of(entry: dict) -> list[int]:
+    def _bases_of(entry: dict[str, Any]) -> list[int]:
         """First sentence ids of a stored file's documents that have sentences."""
         return [b for b, n in zip(entry["doc_bases"], entry["doc_sentences"]) if n]
 
-    def _members_of(self, entry: dict) -> list[tuple[int, int]]:
+    def _members_of(self, entry: dict[str, Any]) -> list[tuple[int, int]]:
         """(doc id, sentence count) of a stored file's documents that have sentences."""
         return [(d, n) for d, n in zip(entry["docs"], entry["doc_sentences"]) if n]
 
-    def _append_entries(self, keys: np.ndarray, ids: np.ndarray, lock, state: dict) -> None:
+    def _append_entries(
+        self, keys: IntArray, ids: UInt32Array, lock: Lock, state: dict[str, float]
+    ) -> None:
         """Append (band, key) -> id records to their buckets: one script call per group."""
         n, bands = keys.shape
         flat = np.ascontiguousarray(keys, dtype=np.int64).reshape(-1)
         band_of = np.tile(np.arange(bands, dtype=np.int64), n)
         sid_of = np.repeat(ids.astype(np.uint32), bands)
-        queued: list = []
+        queued: list[tuple[npt.NDArray[np.intp], list[str], bytes]] = []
         for call in self._records(flat, band_of, sid_of):
             queued.append(call)
             if len(queued) >= 64:
@@ -757,18 +776,19 @@ class RedisStore:
         self._run_script(_APPEND_LUA, queued)
 
     # -- vacuum ------------------------------------------------------------------------
-    def _maybe_vacuum(self, lock) -> None:
+    def _maybe_vacuum(self, lock: Lock) -> None:
         dead, live = (int(x or 0) for x in self._client.hmget(self._meta_key, ["dead", "sentences"]))
         if dead > self.vacuum_min_dead and dead > self.vacuum_dead_share * live:
             self._vacuum(lock, dead)
 
-    def _vacuum(self, lock, dead: int) -> None:
+    def _vacuum(self, lock: Lock, dead: int) -> None:
         """Drop sentence ids no live document owns (replaced files, runs killed half-way).
 
         Runs under the write lock; readers are unaffected, as they ignore such ids anyway.
         """
         state = {"renewed": time.monotonic()}
-        live = self._client.zrange(self._sents_key, 0, -1, withscores=True)
+        # (member, score) pairs; members are bytes (see `_bytes`).
+        live = cast(list[tuple[bytes, float]], self._client.zrange(self._sents_key, 0, -1, withscores=True))
         bases = np.array(
             sorted((int(score), int(member.split(b":")[1])) for member, score in live),
             dtype=np.int64,

@@ -23,14 +23,16 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import IndexBusyError, IndexFileError
-from ..model import DocumentRecord, FileRecord, NewFile
+from ..model import DocumentRecord, FileRecord, IntArray, NewFile, UInt32Array
 from ..sketch.lsh import LshParams, stable_argsort
 from .arrays import alive, chunk_bounds, count_pairs
+from .base import Candidates, SentenceOwners
 
 SCHEMA_VERSION = 1
 CHUNK_KEYS = 1024  # ~12 KB per chunk read: measured faster candidate lookups than 4096 (+2% file size)
@@ -322,7 +324,7 @@ class SqliteStore:
     )
 
     @staticmethod
-    def _doc(row: Sequence) -> DocumentRecord:
+    def _doc(row: Sequence[Any]) -> DocumentRecord:
         return DocumentRecord(
             id=row[0], file=row[1], ordinal=row[2], title=row[3], start=row[4], end=row[5],
             text=row[6], sent_base=row[7],
@@ -332,14 +334,14 @@ class SqliteStore:
     @_guarded
     def documents(self) -> list[DocumentRecord]:
         rows = self._db.execute(
-            f"SELECT {self._DOC_COLUMNS} FROM documents d JOIN files f ON f.id = d.file_id"
+            f"SELECT {self._DOC_COLUMNS} FROM documents d JOIN files f ON f.id = d.file_id"  # noqa: S608 - constant columns
             " ORDER BY f.path, d.ordinal"
         )
         return [self._doc(r) for r in rows]
 
     @_guarded
     def document_count(self) -> int:
-        return self._db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        return int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0])
 
     @_guarded
     def edge_line_counts(self, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
@@ -354,7 +356,7 @@ class SqliteStore:
         return out
 
     @_guarded
-    def documents_for_sentences(self, sentence_ids: np.ndarray) -> dict[int, tuple[DocumentRecord, int]]:
+    def documents_for_sentences(self, sentence_ids: IntArray) -> SentenceOwners:
         """Map live sentence ids to (document, index of the sentence in the document)."""
         sids = np.unique(np.asarray(sentence_ids, dtype=np.int64)).tolist()
         if not sids:
@@ -369,7 +371,7 @@ class SqliteStore:
         doc_ids = sorted({d for _, d in owners if d is not None})
         docs: dict[int, tuple[DocumentRecord, int]] = {}
         for row in self._db.execute(
-            f"SELECT {self._DOC_COLUMNS}, d.sent_count FROM documents d"
+            f"SELECT {self._DOC_COLUMNS}, d.sent_count FROM documents d"  # noqa: S608 - constant columns
             " JOIN files f ON f.id = d.file_id WHERE d.id IN (SELECT value FROM json_each(?))",
             (json.dumps(doc_ids),),
         ):
@@ -386,14 +388,14 @@ class SqliteStore:
         return out
 
     @_guarded
-    def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def candidates(self, keys: IntArray) -> Candidates:
         """LSH candidates of query band keys (shape (m, bands)).
 
         Returns ``(query_index, sentence_id, shared_bands)`` arrays, one row per distinct
         (query sentence, indexed sentence) pair that shares at least one band.
         """
-        q_parts: list[np.ndarray] = []
-        s_parts: list[np.ndarray] = []
+        q_parts: list[npt.NDArray[np.intp]] = []
+        s_parts: list[UInt32Array] = []
         keys = np.asarray(keys, dtype=np.int64)
         if keys.size == 0:
             return count_pairs(q_parts, s_parts)
@@ -430,7 +432,9 @@ class SqliteStore:
 
     @_guarded
     def stats(self) -> dict[str, int]:
-        one = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
+        def one(sql: str) -> int:
+            return int(self._db.execute(sql).fetchone()[0])
+
         return {
             "files": one("SELECT count(*) FROM files"),
             "documents": one("SELECT count(*) FROM documents"),
@@ -448,8 +452,8 @@ class SqliteStore:
             next_sid = int(
                 self._db.execute("SELECT value FROM meta WHERE key = 'next_sentence_id'").fetchone()[0]
             )
-            key_parts: list[np.ndarray] = []
-            id_parts: list[np.ndarray] = []
+            key_parts: list[IntArray] = []
+            id_parts: list[UInt32Array] = []
             for nf in new_files:
                 old = self._db.execute(
                     "SELECT id, sha256, edge_lines FROM files WHERE path = ?", (nf.path,)
@@ -503,7 +507,7 @@ class SqliteStore:
             if self._db.execute("SELECT count(*) FROM segments").fetchone()[0] > MAX_SEGMENTS:
                 self._compact()
 
-    def _add_segment(self, keys: np.ndarray, ids: np.ndarray) -> None:
+    def _add_segment(self, keys: IntArray, ids: UInt32Array) -> None:
         segment = self._db.execute(
             "INSERT INTO segments (sentences) VALUES (?)", (int(ids.size),)
         ).lastrowid
@@ -539,8 +543,8 @@ class SqliteStore:
         chosen = json.dumps(merge)
         live = self._db.execute("SELECT sent_base, sent_count FROM documents").fetchall()
         bands = self.params.bands
-        per_band_keys: list[list[np.ndarray]] = [[] for _ in range(bands)]
-        per_band_ids: list[list[np.ndarray]] = [[] for _ in range(bands)]
+        per_band_keys: list[list[IntArray]] = [[] for _ in range(bands)]
+        per_band_ids: list[list[UInt32Array]] = [[] for _ in range(bands)]
         for band, kb, ib in self._db.execute(
             "SELECT band, keys, ids FROM lsh WHERE segment IN (SELECT value FROM json_each(?))"
             " ORDER BY band",

@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
+
+from ..model import IntArray, UInt32Array
 
 BREAK = "\n"
 MASK = "#"
@@ -56,8 +59,9 @@ def t2s_table() -> dict[str, str]:
     OpenCC's phrase table would change lengths for a gain we do not need for matching.
     """
     try:
-        import opencc  # opencc-python-reimplemented
         from pathlib import Path
+
+        import opencc  # opencc-python-reimplemented
 
         path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
         table: dict[str, str] = {}
@@ -79,7 +83,7 @@ def _classify(cp: int) -> tuple[tuple[int, int], ...]:
         return ((10, _BREAK),)
     out: list[tuple[int, int]] = []
     folded = unicodedata.normalize("NFKC", ch)
-    if ch == "Ｄ" or ch == "D":
+    if ch in {"Ｄ", "D"}:
         return ((ord("D"), _UPPER_D),)
     for o in folded:
         if o in _HARD_BREAKS:
@@ -93,9 +97,9 @@ def _classify(cp: int) -> tuple[tuple[int, int], ...]:
         elif o.isascii() and o.isalpha():
             out.append((ord(o.lower()), _LATIN))
         elif unicodedata.category(o)[0] in "LNM":
-            o = t2s_table().get(o, o)
-            low = o.lower()
-            out.append((ord(low if len(low) == 1 else o), _KEEP))
+            simplified = t2s_table().get(o, o)
+            low = simplified.lower()
+            out.append((ord(low if len(low) == 1 else simplified), _KEEP))
         else:
             # Punctuation, symbols, spaces, controls: dropped at the end, but they still
             # separate words while masks and D are resolved (so "Excel xx" keeps its mask).
@@ -103,7 +107,7 @@ def _classify(cp: int) -> tuple[tuple[int, int], ...]:
     return tuple(out) or ((cp, _DROP),)
 
 
-def _fill_lut(cps: np.ndarray) -> None:
+def _fill_lut(cps: UInt32Array) -> None:
     unknown = cps[_cls_lut[cps] == _UNKNOWN]
     if unknown.size == 0:
         return
@@ -119,9 +123,9 @@ def _fill_lut(cps: np.ndarray) -> None:
 class Normalized:
     """The matching form of a text and, per character, its original span."""
 
-    codes: np.ndarray  # uint32 code points; BREAK between sentences
-    starts: np.ndarray  # int64 original offset of each normalized character
-    ends: np.ndarray  # int64 original end offset (exclusive) of each character
+    codes: UInt32Array  # code points; BREAK between sentences
+    starts: IntArray  # original offset of each normalized character
+    ends: IntArray  # original end offset (exclusive) of each character
 
     @property
     def text(self) -> str:
@@ -135,7 +139,7 @@ class Normalized:
         return int(self.starts[start]), int(self.ends[end - 1])
 
 
-def _code_points(text: str) -> np.ndarray:
+def _code_points(text: str) -> UInt32Array:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(
         np.uint32
     )
@@ -172,7 +176,7 @@ def normalize(text: str, *, base: int = 0) -> Normalized:
 
 
 def _resolve_context(
-    codes: np.ndarray, cls: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    codes: UInt32Array, cls: npt.NDArray[np.uint8], starts: IntArray, ends: IntArray
 ) -> Normalized:
     n = codes.size
     keep = np.ones(n, dtype=bool)

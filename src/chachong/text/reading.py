@@ -230,7 +230,7 @@ def _looks_like_text(text: str) -> bool:
     readable = sum(
         1
         for ch in sample
-        if ch.isspace() or ch.isprintable() and unicodedata.category(ch) not in ("Co", "Cn")
+        if ch.isspace() or (ch.isprintable() and unicodedata.category(ch) not in ("Co", "Cn"))
     )
     return readable / len(sample) >= 0.85
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model import IntArray
 from .normalize import Normalized
 
 MIN_SENTENCE_CHARS = 6
@@ -22,8 +23,8 @@ MAX_SENTENCE_CHARS = 240
 class Sentences:
     """Sentence spans ``[starts[i], ends[i])`` in normalized coordinates."""
 
-    starts: np.ndarray  # int64
-    ends: np.ndarray  # int64
+    starts: IntArray
+    ends: IntArray
 
     def __len__(self) -> int:
         return int(self.starts.size)

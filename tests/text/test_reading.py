@@ -17,9 +17,9 @@ from chachong.text.normalize import normalize
 from chachong.text.reading import decode_bytes, read_text
 from chachong.text.sentences import split_sentences
 
-from .conftest import CORPUS
-from .drafts import ORIGINAL_CLOSING, ORIGINAL_OPENING
-from .fixtures_inputs import (
+from ..conftest import CORPUS
+from ..drafts import ORIGINAL_CLOSING, ORIGINAL_OPENING
+from ..fixtures_inputs import (
     SMALL_FILE,
     assert_copies_found,
     docs_state,

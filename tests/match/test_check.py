@@ -6,33 +6,9 @@ from chachong.match.align import align
 from chachong.match.check import check_text
 from chachong.text.normalize import normalize
 
-from .conftest import corpus_text
-from .drafts import ORIGINAL_CLOSING, ORIGINAL_OPENING, build, fill_masks, reorder
-
-
-def _line(name: str, prefix: str) -> tuple[str, int, int]:
-    text = corpus_text(name)
-    start = text.index("\n" + prefix) + 1
-    end = text.index("\n", start)
-    return text[start:end], start, end
-
-
-BANK = ("000_8b880e3bb4cd86c7.txt", "2018年，我行认真贯彻落实", "000_8b880e3bb4cd86c7.txt#1")
-LIBRARY = ("004_3442f27f9ba37306.txt", "（三）城市文旅品牌新形象加速传播", "004_3442f27f9ba37306.txt#2")
-PARTY = ("002_5c485a01b3fa9e27.txt", "坚持把抓实调查研究作为推动主题教育", "002_5c485a01b3fa9e27.txt#2")
-
-
-def _draft():
-    bank, b0, b1 = _line(*BANK[:2])
-    library, l0, l1 = _line(*LIBRARY[:2])
-    party, p0, p1 = _line(*PARTY[:2])
-    return build([
-        (ORIGINAL_OPENING, None, 0, 0),
-        (library, LIBRARY[2], l0, l1),  # verbatim
-        (fill_masks(bank), BANK[2], b0, b1),  # masks filled in with numbers
-        (ORIGINAL_CLOSING, None, 0, 0),
-        (reorder(fill_masks(party)), PARTY[2], p0, p1),  # 党 for D, sentences reordered
-    ])
+from ..conftest import corpus_text
+from ..drafts import ORIGINAL_CLOSING, ORIGINAL_OPENING, PARTY, fill_masks, line as _line, reorder
+from ..drafts import sample_draft as _draft
 
 
 def test_copied_passages_found_with_sources_and_spans(corpus_store):

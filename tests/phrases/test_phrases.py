@@ -13,7 +13,7 @@ from chachong.phrases import default_min_docs, index_generation, phrase_table
 from chachong.phrases.table import table_from_json
 from chachong.store import open_store
 
-from .conftest import REPO, corpus_text
+from ..conftest import REPO, corpus_text
 
 ORIGINAL_IN_THE_GENRE = """2024年，我局坚持以新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大精神，在县委、县政府的坚强领导下，围绕全县水利工作大局，扎实推进各项任务落实。
 一是开展学习贯彻新时代中国特色社会主义思想主题教育，组织干部职工集中学习十二次，撰写心得体会四十余篇。

@@ -4,7 +4,7 @@ import json
 
 from chachong.text.splitting import split_documents
 
-from .conftest import corpus_text
+from ..conftest import corpus_text
 
 EXPECTED_TITLES = {
     "000_8b880e3bb4cd86c7.txt": [

@@ -17,7 +17,7 @@ from chachong.text.sentences import MIN_SENTENCE_CHARS, split_sentences
 from chachong.sketch.shingles import sentence_shingles
 from chachong.store import open_store
 
-from .test_html import browser_dom, need_chromium, parse
+from ..browser import browser_dom, need_chromium, parse
 
 STOCK = "在县委县政府的坚强领导下，全体干部职工团结一心、攻坚克难，圆满完成了全年各项目标任务。"
 SHARED = (
@@ -188,7 +188,7 @@ def test_pairs_agree_with_check_on_the_sample_draft(tmp_path, corpus_store):
     from chachong.match.check import check_text
     from chachong.indexer import bundled_corpus_dir
 
-    from .conftest import REPO
+    from ..conftest import REPO
 
     sample = REPO / "examples" / "sample_draft.txt"
     with open_store(tmp_path / "lib.sqlite", create=True) as store:

@@ -70,7 +70,8 @@ def test_smoke_run_measures_both_tools_and_renders(tmp_path):
     assert size.baseline["sentences"] >= size.index["sentences"]
     assert size.baseline["pickle_bytes"] > 0
     assert size.check["draft_chars"] == 5_000 and size.check["copy_ratio"] > 0
-    assert len([size.check["p50_s"], size.check["process_p50_s"]]) == 2
+    # Both latencies were measured (a check takes time), the process one with start-up on top.
+    assert 0 < size.check["p50_s"] < size.check["process_p50_s"]
     assert size.add is not None and size.add["documents"] == 2
     table = render_table(result)
     assert "chachong index" in table and "datasketch (README)" in table and "adding 2 documents" in table
@@ -100,7 +101,7 @@ def test_normalize_many_equals_one_by_one():
 
     from chachong.text.normalize import normalize, normalize_many
 
-    from .conftest import corpus_text
+    from ..conftest import corpus_text
 
     corpus = corpus_text("001_e5cfe61341d97502.txt")
     rnd = random.Random(5)
@@ -122,7 +123,7 @@ def test_tiered_compaction_keeps_the_big_segment_and_exact_candidates(tmp_path, 
     from chachong.indexer import index_paths
     from chachong.store import open_store
 
-    from .conftest import brute_force_candidates
+    from ..conftest import brute_force_candidates
 
     monkeypatch.setattr(storage, "MAX_SEGMENTS", 2)
     lib = generate_library(150_000, tmp_path / "lib", seed=2)
@@ -165,7 +166,7 @@ def test_bench_cli_rejects_bad_sizes_with_exit_2(cli):
 
 
 def test_redis_is_measured_beside_the_embedded_index(tmp_path, redis_server):
-    from .conftest import fresh_redis_url
+    from ..conftest import fresh_redis_url
 
     url = fresh_redis_url(redis_server)
     result = run_bench(sizes=[30_000], out_dir=tmp_path, index_location=url, check_repeats=1,

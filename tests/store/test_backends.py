@@ -18,9 +18,9 @@ from chachong.text.reading import read_text
 from chachong.store.redis import RedisStore
 from chachong.store import open_store, store_exists
 
-from .conftest import REPO, corpus_text, fresh_redis_url
-from .redis_server import RedisServer, free_port, require_redis
-from .test_check import _draft
+from ..conftest import REPO, corpus_text, fresh_redis_url
+from ..redis_server import RedisServer, free_port, require_redis
+from ..drafts import sample_draft as _draft
 
 SAMPLE = REPO / "examples" / "sample_draft.txt"
 REPLACED = "全县经济社会发展保持良好的发展态势"

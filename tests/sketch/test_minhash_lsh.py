@@ -14,7 +14,7 @@ from chachong.text.normalize import normalize
 from chachong.text.sentences import split_sentences
 from chachong.sketch.shingles import sentence_shingles, shingle_hash
 
-from .conftest import brute_force_candidates, corpus_text
+from ..conftest import brute_force_candidates, corpus_text
 
 
 def _sentences(text: str):

@@ -7,7 +7,7 @@ from rich.text import Text
 
 from chachong.report.terminal import SOURCE_STYLES, console_for, render_check
 
-from .conftest import REPO
+from ..conftest import REPO
 
 
 def test_terminal_report_shows_ratios_sources_and_passages(corpus_store):
