@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import random
+import re
 import sys
 from pathlib import Path
 
@@ -12,7 +14,15 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 from eval_baseline import ThirteenCharRule, content_chars, longest_source  # noqa: E402
-from eval_generate import TYPES, generate, is_content, obfuscate_masks, trim  # noqa: E402
+from eval_generate import (  # noqa: E402
+    PARAPHRASE_RATES,
+    TYPES,
+    VERBATIM_KINDS,
+    generate,
+    is_content,
+    obfuscate_masks,
+    trim,
+)
 from eval_measures import (  # noqa: E402
     Annotation,
     attribution,
@@ -23,9 +33,11 @@ from eval_measures import (  # noqa: E402
     plagdet,
     score,
 )
-from eval_originals import ORIGINALS  # noqa: E402
+from eval_originals import CLAUSE_FRAMES, ORIGINALS, STOCK_HEAVY  # noqa: E402
+from eval_synonyms import GROUPS, ONE_WAY, alternatives, is_content_word  # noqa: E402
+from eval_transforms import merge_sentences, paraphrase, split_sentence, words  # noqa: E402
 
-from chachong.storage import open_store  # noqa: E402
+from chachong import open_index  # noqa: E402
 
 from .conftest import CORPUS  # noqa: E402
 
@@ -107,7 +119,7 @@ def test_flagged_share_counts_non_space_characters():
 @pytest.fixture(scope="module")
 def documents(corpus_index_path):
     # The SQLite index only: the evaluation measures check, not the storage backends.
-    with open_store(corpus_index_path) as store:
+    with open_index(corpus_index_path) as store:
         return store.documents()
 
 
@@ -122,33 +134,169 @@ def test_generator_is_reproducible(documents, drafts):
     assert generate(documents, seed=8, drafts=6)[0].text != drafts[0].text
 
 
-def test_ground_truth_points_at_the_copied_text(drafts):
-    files = {p.name: p.read_text(encoding="utf-8") for p in CORPUS.iterdir()}
-    kinds = set()
-    for d in drafts:
-        assert d.originals and len(d.cases) >= 2
-        for lo, hi in d.originals:
-            assert d.text[lo:hi] in {o[slice(*trim(o, 0, len(o)))] for o in ORIGINALS}
+def _trimmed(text):
+    return text[slice(*trim(text, 0, len(text)))]
+
+
+@pytest.fixture(scope="module")
+def files():
+    return {p.name: p.read_text(encoding="utf-8") for p in CORPUS.iterdir()}
+
+
+@pytest.fixture(scope="module")
+def seed_drafts(documents):
+    """The evaluation's own drafts (default count) of its three seeds."""
+    from evaluate import DEFAULT_DRAFTS, DEFAULT_SEEDS
+
+    return {seed: generate(documents, seed=seed, drafts=DEFAULT_DRAFTS) for seed in DEFAULT_SEEDS}
+
+
+def _cases(seed_drafts, kind):
+    return [(d, c) for drafts in seed_drafts.values() for d in drafts for c in d.cases if c.obfuscation == kind]
+
+
+def test_ground_truth_points_at_the_copied_text(seed_drafts, files):
+    originals = {_trimmed(o) for o in ORIGINALS}
+    stock = {_trimmed(o) for o in STOCK_HEAVY}
+    for d in (d for drafts in seed_drafts.values() for d in drafts):
+        assert d.originals or d.stock_originals
+        assert len(d.cases) >= 2
+        assert all(d.text[lo:hi] in originals for lo, hi in d.originals)
+        assert all(d.text[lo:hi] in stock for lo, hi in d.stock_originals)
+        own = list(d.originals) + list(d.stock_originals)
         for c in d.cases:
-            kinds.add(c.obfuscation)
             source = files[c.file.rsplit("/", 1)[-1]][c.source_start : c.source_end]
             draft = d.text[c.start : c.end]
             assert c.doc.startswith(c.file.rsplit("/", 1)[-1] + "#")
+            assert draft == c.text  # the copy as the generator wrote it, exactly at the span
             for span in (draft, source):  # trimmed to content characters at both ends
                 assert is_content(span[0]) and is_content(span[-1])
             # every copied sentence is closed by a mark: it never runs into the next piece
-            assert not is_content(d.text[c.end]) and (c.start == 0 or not is_content(d.text[c.start - 1]))
-            if c.obfuscation in ("verbatim", "mosaic"):
-                assert draft == source
+            # (a clause piece sits in the drafter's own words: test_clause_… checks those)
+            if c.obfuscation != "clause":
+                assert not is_content(d.text[c.end]) and (c.start == 0 or not is_content(d.text[c.start - 1]))
+            if c.obfuscation in VERBATIM_KINDS:
+                assert draft == source, c
             else:
-                assert draft != source
-            assert not any(lo < c.end and c.start < hi for lo, hi in d.originals)
-    assert kinds <= set(TYPES) and len(kinds) >= 4
+                assert draft != source, c
+            assert not any(lo < c.end and c.start < hi for lo, hi in own)
+
+
+def test_every_kind_has_ten_cases_on_every_seed(seed_drafts):
+    for seed, drafts in seed_drafts.items():
+        counts = {t: sum(c.obfuscation == t for d in drafts for c in d.cases) for t in TYPES}
+        assert min(counts.values()) >= 10, (seed, counts)
+        assert sum(len(d.stock_originals) for d in drafts) >= 10
+
+
+def test_clause_sits_inside_the_drafters_own_sentence(seed_drafts, files):
+    frames = {(_trimmed(a), _trimmed(b)) for a, b in CLAUSE_FRAMES}
+    cases = _cases(seed_drafts, "clause")
+    assert len(cases) >= 30
+    for d, c in cases:
+        (lo, hi), = [(lo, hi) for lo, hi in d.frames if lo < c.start and c.end < hi]
+        before, after = d.text[lo : c.start], d.text[c.end : hi]
+        assert not re.search("[。！？；\n]", before + after)  # one sentence
+        assert (_trimmed(before), _trimmed(after)) in frames
+        n = len(content_chars(c.text)[0])
+        assert 20 <= n <= 60
+        # the source sentence around the piece is at least 1.5 times as long
+        text = files[c.file.rsplit("/", 1)[-1]]
+        s0 = max(text.rfind(m, 0, c.source_start) for m in "。！？；\n") + 1
+        s1 = min(i for i in (text.find(m, c.source_end) for m in "。！？；\n") if i >= 0)
+        assert len(content_chars(text[s0:s1])[0]) >= 1.5 * n
+
+
+def _nothing_between(text, a, b):
+    return not any(is_content(ch) for ch in text[a:b])
+
+
+def test_single_sentence_between_original_paragraphs(seed_drafts):
+    for d, c in _cases(seed_drafts, "single"):
+        line_start = d.text.rfind("\n", 0, c.start) + 1
+        line_end = d.text.find("\n", c.end)
+        assert _trimmed(d.text[line_start:line_end]) == c.text  # its own paragraph
+        assert 25 <= len(content_chars(c.text)[0]) <= 70
+        assert not re.search("[。！？；]", c.text)  # one sentence
+        own = list(d.originals) + list(d.stock_originals)
+        # an original paragraph ends just before its line and one starts just after it
+        assert any(_nothing_between(d.text, hi, line_start) for lo, hi in own if hi < line_start)
+        assert any(_nothing_between(d.text, line_end, lo) for lo, hi in own if lo > line_end)
+
+
+def test_restructure_splits_or_merges(seed_drafts, files):
+    notes = set()
+    for d, c in _cases(seed_drafts, "restructure"):
+        source = files[c.file.rsplit("/", 1)[-1]][c.source_start : c.source_end]
+        marks = len(re.findall("[。！？]", c.text)) - len(re.findall("[。！？]", source))
+        assert marks == {"split": 1, "merge": -1}[c.note]
+        assert re.sub("[，,。！？]", "", c.text) == re.sub("[，,。！？]", "", source)  # same words
+        notes.add(c.note)
+    assert notes == {"split", "merge"}
+    assert split_sentence("前面一段有十五个字的内容在这里，后面一段也有十五个字的内容在这里。", random.Random(0)) \
+        == "前面一段有十五个字的内容在这里。后面一段也有十五个字的内容在这里。"
+    assert merge_sentences("第一句。", "第二句。") == "第一句，第二句。"
+
+
+def test_paraphrase_swaps_the_asked_share_of_content_words(seed_drafts, files):
+    table = alternatives()
+    for kind, rate in PARAPHRASE_RATES.items():
+        cases = _cases(seed_drafts, kind)
+        assert len(cases) >= 30
+        for d, c in cases:
+            assert abs(len(c.swaps) / c.content_words - rate) <= 0.05, c
+            assert all(new in table[old] and new in c.text for old, new in c.swaps)
+            # the count is of the copied passage (one clause dropped), not of something else
+            source = files[c.file.rsplit("/", 1)[-1]][c.source_start : c.source_end]
+            assert 0.5 <= c.content_words / sum(is_content_word(w) for w, _, _ in words(source)) <= 1.1
+
+
+def test_paraphrase_of_a_known_passage():
+    text = ("全面加强基层党组织建设，认真落实三会一课制度，积极开展主题党日活动，不断提升组织力。"
+            "持续推进乡村振兴，扎实做好群众工作，有效保障困难群众基本生活，确保各项政策落实到位。")
+    for rate in (0.3, 0.4, 0.5):
+        p = paraphrase(text, rate, random.Random(3))
+        assert p is not None and abs(p.swap_share - rate) <= 0.05
+        assert p.dropped and p.dropped not in p.text  # one clause dropped
+        assert p.connectives and p.text.count("。") == 2
+
+
+def test_long_mosaic3_nearstock_retarget(seed_drafts, files, documents):
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+    for d, c in _cases(seed_drafts, "long"):
+        assert 10 <= len(re.findall("[。！？；]", c.text)) + 1 <= 20
+    for drafts in seed_drafts.values():
+        for d in drafts:
+            mosaic3 = [c for c in d.cases if c.obfuscation == "mosaic3"]
+            for i in range(0, len(mosaic3), 6):  # a unit: two sentences of each of three sources
+                assert len({c.doc for c in mosaic3[i : i + 6]}) == 3
+    # nearstock: mostly 8-grams found in >= 4 documents, and a 12+ run found in no other
+    docs_with = {}
+    for doc in documents:
+        chars, _ = content_chars(doc.text)
+        for i in range(len(chars) - 7):
+            docs_with.setdefault(chars[i : i + 8], set()).add(doc.name)
+    for d, c in _cases(seed_drafts, "nearstock"):
+        chars, _ = content_chars(c.text)
+        stock, shared = [False] * len(chars), [False] * len(chars)
+        for i in range(len(chars) - 7):
+            n = len(docs_with.get(chars[i : i + 8], ()))
+            if n >= 4:
+                stock[i : i + 8] = [True] * 8
+            if n >= 2:
+                shared[i : i + 8] = [True] * 8
+        assert sum(stock) > len(chars) / 2
+        distinct = re.search("F{12,}", "".join("T" if x else "F" for x in shared))
+        assert distinct and docs_with[chars[distinct.start() : distinct.start() + 8]] == {c.doc}
+    for d, c in _cases(seed_drafts, "retarget"):
+        sentences = [s for s in re.findall("[^。！？；]*[。！？；]?", c.text) if s]
+        traditional = sum(t2s.convert(s) != s for s in sentences)
+        assert 1 <= traditional <= (len(sentences) + 1) // 2 + 1
 
 
 def test_masks_obfuscation():
-    import random
-
     out = obfuscate_masks("2023年XX镇D委召开会议x.x次，全县完成XX项。", random.Random(0))
     assert "X" not in out and "D" not in out and "2024年" in out and "党委" in out and "全区" in out
 
@@ -192,8 +340,44 @@ def test_thirteen_char_rule_merges_a_broken_run(documents):
 def test_originals_are_original(documents):
     assert len(ORIGINALS) >= 30 and len(set(ORIGINALS)) == len(ORIGINALS)
     rule = ThirteenCharRule(documents)
-    for text in ORIGINALS:
-        chars, _ = content_chars(text)
+    for text in ORIGINALS + tuple(a + "、" + b for a, b in CLAUSE_FRAMES):
         longest = max((len(content_chars(text[m.start : m.end])[0]) for m in rule.matches(text)), default=0)
         # only stock phrases (以新时代中国特色社会主义思想为指导: 17) may be shared
         assert longest <= 20, text
+
+
+def test_stock_heavy_originals_share_only_stock_phrases(documents):
+    """Mostly stock phrasing, but every 13+ run shared with the corpus is made of phrases
+    found in 3+ documents (a few joining characters aside): not any one source's text."""
+    assert len(STOCK_HEAVY) >= 15 and not set(STOCK_HEAVY) & set(ORIGINALS)
+    rule = ThirteenCharRule(documents)
+    docs_with = {}
+    for doc in documents:
+        chars, _ = content_chars(doc.text)
+        for i in range(len(chars) - 7):
+            docs_with.setdefault(chars[i : i + 8], set()).add(doc.name)
+    heavy = 0
+    for text in STOCK_HEAVY:
+        chars, _ = content_chars(text.replace("党", "D"))  # the corpus writes D for 党
+        shared, stock = [False] * len(chars), [False] * len(chars)
+        for i in range(len(chars) - 12):
+            if rule.documents_with(chars[i : i + 13]):
+                shared[i : i + 13] = [True] * 13
+        for i in range(len(chars) - 7):
+            if len(docs_with.get(chars[i : i + 8], ())) >= 3:
+                stock[i : i + 8] = [True] * 8
+        assert sum(a and not b for a, b in zip(shared, stock)) <= 5, text
+        heavy += sum(stock) >= 0.25 * len(chars)
+    assert heavy >= 12  # "stock-phrase heavy": most have a quarter or more of stock phrasing
+
+
+def test_synonym_table_is_the_generators_own():
+    import eval_synonyms
+
+    assert len(GROUPS) + len(ONE_WAY) >= 250
+    assert "Cilin" in eval_synonyms.__doc__ and "NOT" in eval_synonyms.__doc__
+    table = alternatives()
+    for old, new in (("加强", "强化"), ("推进", "推动"), ("群众", "居民"), ("保障", "保证"), ("开展", "组织开展"),
+                     ("提升", "拉升"), ("群众", "老百姓"), ("工作", "事务")):
+        assert new in table[old]
+    assert all(old not in alts for old, alts in table.items())
