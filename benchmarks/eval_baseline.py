@@ -100,7 +100,7 @@ class ThirteenCharRule:
 
     def detect(self, text: str) -> list[Match]:
         """Matches merged per document into detections."""
-        chars, offsets = content_chars(text)
+        _chars, offsets = content_chars(text)
         # Draft offsets back to content-character positions, to test "touching" without
         # being fooled by punctuation between two runs.
         pos = {int(o): n for n, o in enumerate(offsets)}

@@ -66,7 +66,7 @@ from dataclasses import dataclass, field
 from eval_baseline import ThirteenCharRule, content_chars
 from eval_measures import Annotation
 from eval_originals import CLAUSE_FRAMES, ORIGINALS, STOCK_HEAVY
-from eval_transforms import (  # noqa: F401  (obfuscate_masks, mask_changes: imported from here by tests)
+from eval_transforms import (
     ENDS,
     SENTENCE,
     balanced,
@@ -92,7 +92,7 @@ PARAPHRASE_RATES = {"paraphrase30": 0.3, "paraphrase40": 0.4, "paraphrase50": 0.
 VERBATIM_KINDS = frozenset({"verbatim", "mosaic", "clause", "single", "long", "mosaic3", "nearstock"})
 # Units of each kind per shuffled cycle. A mosaic unit holds four or five cases and a mosaic3
 # unit six, the others one, so every kind contributes about as many cases and none dominates.
-UNIT_WEIGHTS = {t: 4 for t in TYPES} | {"mosaic": 1, "mosaic3": 1}
+UNIT_WEIGHTS = dict.fromkeys(TYPES, 4) | {"mosaic": 1, "mosaic3": 1}
 STOCK_SHARE = 0.35  # chance that an original paragraph is a stock-phrase-heavy one
 MAX_SHARED = 0.3  # a passage may share at most this share of its characters with other documents
 FORBIDDEN = re.compile(r"#|【|素材|代笔|本文系|目录|\t")

@@ -139,7 +139,7 @@ def granularity(cases: Sequence[Annotation], dets: Sequence[Annotation], side: s
 
 
 def plagdet(precision: float, recall: float, gran: float) -> float:
-    if precision <= 0 and recall <= 0 or gran < 1:
+    if (precision <= 0 and recall <= 0) or gran < 1:
         return 0.0
     f1 = 2 * precision * recall / (precision + recall)
     return f1 / math.log2(1 + gran)

@@ -210,7 +210,7 @@ def paraphrase(text: str, rate: float, rng: random.Random) -> Paraphrase | None:
         return None
     chosen = sorted(rng.sample(spots, need), key=lambda t: t[1])
     swaps = [(w, rng.choice(table[w])) for w, _, _ in chosen]
-    for (w, a, b), (_, new) in zip(reversed(chosen), reversed(swaps)):
+    for (_w, a, b), (_, new) in zip(reversed(chosen), reversed(swaps)):
         out = out[:a] + new + out[b:]
     # 4. connectives before one or two sentences after the first
     sentences = SENTENCE.findall(out)

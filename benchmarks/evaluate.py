@@ -42,12 +42,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_baseline import ThirteenCharRule, longest_source  # noqa: E402
-from eval_generate import TYPES, Draft, generate  # noqa: E402
-from eval_measures import Annotation, attribution, detects, flagged_share, score  # noqa: E402
+from eval_baseline import ThirteenCharRule, longest_source
+from eval_generate import TYPES, Draft, generate
+from eval_measures import Annotation, attribution, detects, flagged_share, score
 
-from chachong import check_text, index_paths, open_index  # noqa: E402
-from chachong.indexer import bundled_corpus_dir  # noqa: E402
+from chachong import check_text, index_paths, open_index
+from chachong.indexer import bundled_corpus_dir
 
 SYSTEMS = ("chachong", "13-char rule", "13-char rule, longest source")
 SHORT = {"chachong": "chachong", "13-char rule": "13-char", "13-char rule, longest source": "13-char longest"}
@@ -247,7 +247,7 @@ def failures(r: Run, system: str, limit: int, kinds=TYPES) -> str:
     file_text: dict[str, str] = {}
 
     def source(file_or_doc: str) -> str:
-        name = file_or_doc.rsplit("/", 1)[-1].split("#")[0]
+        name = file_or_doc.rsplit("/", 1)[-1].split("#", maxsplit=1)[0]
         if name not in file_text:
             file_text[name] = (corpus / name).read_text(encoding="utf-8")
         return file_text[name]
@@ -300,7 +300,7 @@ def _seeds(args) -> list[int]:
 def _roles(args, seeds: list[int]) -> list[str]:
     """--seeds (or the default): tuning, report, held-out by position; --seed S: S is the
     report seed, after --tune-seed and before --holdout-seed."""
-    if args.seeds or args.seed is None and args.tune_seed is None and args.holdout_seed is None:
+    if args.seeds or (args.seed is None and args.tune_seed is None and args.holdout_seed is None):
         return [ROLES[min(i, 2)] for i in range(len(seeds))]
     return (["tuning"] if args.tune_seed is not None else []) + ["report"] + (
         ["held-out"] if args.holdout_seed is not None else [])

@@ -108,7 +108,7 @@ def browser_dom(page: Path, fragment: str = "") -> Node:
     with tempfile.TemporaryDirectory() as profile:
         url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
         done = subprocess.run(
-            _chromium_args(profile) + ["--dump-dom", url],
+            [*_chromium_args(profile), "--dump-dom", url],
             capture_output=True, text=True, encoding="utf-8", timeout=120,
         )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -120,7 +120,7 @@ def browser_screenshot(page: Path, png: Path, *, width: int, height: int, fragme
     with tempfile.TemporaryDirectory() as profile:
         url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
         done = subprocess.run(
-            _chromium_args(profile) + [f"--window-size={width},{height}", f"--screenshot={png}", url],
+            [*_chromium_args(profile), f"--window-size={width},{height}", f"--screenshot={png}", url],
             capture_output=True, text=True, timeout=120,
         )
     assert done.returncode == 0 and png.stat().st_size > 10_000, done.stderr[-2000:]

@@ -60,25 +60,24 @@ class RedisServer:
     def client(self) -> redis.Redis:
         return redis.Redis(host="127.0.0.1", port=self.port)
 
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         last_error = ""
         for _ in range(3):  # the free port can be taken between our probe and the server's bind
             self.port = free_port()
             self.bus_port = free_port()  # the cluster bus; port + 10000 may not exist
-            log = open(self.workdir / "redis.log", "ab")
-            self.process = subprocess.Popen(
-                [
-                    shutil.which("redis-server") or "redis-server",
-                    "--port", str(self.port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
-                    *(["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{self.port}.conf",
-                       "--cluster-node-timeout", "1000", "--cluster-port", str(self.bus_port)]
-                      if self.cluster else []),
-                    *self.args,
-                ],
-                stdout=log, stderr=subprocess.STDOUT,
-            )
-            log.close()
+            with open(self.workdir / "redis.log", "ab") as log:  # the server keeps its own copy of the fd
+                self.process = subprocess.Popen(
+                    [
+                        shutil.which("redis-server") or "redis-server",
+                        "--port", str(self.port), "--bind", "127.0.0.1",
+                        "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
+                        *(["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{self.port}.conf",
+                           "--cluster-node-timeout", "1000", "--cluster-port", str(self.bus_port)]
+                          if self.cluster else []),
+                        *self.args,
+                    ],
+                    stdout=log, stderr=subprocess.STDOUT,
+                )
             deadline = time.monotonic() + START_TIMEOUT_S
             while time.monotonic() < deadline and self.process.poll() is None:
                 try:
@@ -113,14 +112,14 @@ class RedisClusterServers:
     def url(self) -> str:
         return f"{self.nodes[0].url}?cluster=1"
 
-    def start(self) -> "RedisClusterServers":
+    def start(self) -> RedisClusterServers:
         try:
             return self._start()
         except BaseException:
             self.stop()  # never leave servers behind
             raise
 
-    def _start(self) -> "RedisClusterServers":
+    def _start(self) -> RedisClusterServers:
         for node in self.nodes:
             node.start()
         per = 16384 // len(self.nodes)

@@ -5,7 +5,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -57,7 +56,7 @@ def test_fail_over_exit_codes(cli, corpus_index_path):
 
 
 @pytest.mark.parametrize(
-    "args,message",
+    ("args", "message"),
     [
         (["check", "missing.txt"], "missing.txt: no such file or directory"),
         (["check", "{corpus}"], "corpus: is a directory, expected a file"),

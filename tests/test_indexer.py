@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from chachong.match.check import check_text
 from chachong.indexer import index_paths
+from chachong.match.check import check_text
 from chachong.store import open_store
 
 
@@ -23,7 +23,7 @@ def test_indexing_again_changes_nothing(tmp_path, corpus_copy):
 def test_many_small_runs_are_compacted(tmp_path, corpus_copy):
     path = tmp_path / "i.sqlite"
     with open_store(path, create=True) as store:
-        for k, f in enumerate(sorted(corpus_copy.glob("*.txt"))):
+        for _k, f in enumerate(sorted(corpus_copy.glob("*.txt"))):
             index_paths(store, [f])
         for i in range(5):  # more runs than MAX_SEGMENTS triggers a merge
             extra = corpus_copy / f"extra{i}.txt"

@@ -75,8 +75,8 @@ def test_no_import_cycle_between_modules():
     }
     # A package's __init__ importing its own submodules is how a package exports; the rule
     # is about modules depending on each other.
-    for m in graph:
-        graph[m] = {i for i in graph[m] if not (MODULES[m].name == "__init__.py" and i.startswith(m + "."))}
+    for m, imported in graph.items():
+        graph[m] = {i for i in imported if not (MODULES[m].name == "__init__.py" and i.startswith(m + "."))}
     state: dict[str, int] = {}
 
     def visit(m: str, path: list[str]) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -119,9 +118,9 @@ def test_tiered_compaction_keeps_the_big_segment_and_exact_candidates(tmp_path, 
     """Small additions to a big index merge among themselves (fast); candidates stay exact."""
     import numpy as np
 
-    from chachong.store import sqlite as storage
     from chachong.indexer import index_paths
     from chachong.store import open_store
+    from chachong.store import sqlite as storage
 
     from ..conftest import brute_force_candidates
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 from eval_baseline import ThirteenCharRule, content_chars, longest_source  # noqa: E402
@@ -39,7 +39,7 @@ from eval_transforms import merge_sentences, paraphrase, split_sentence, words  
 
 from chachong import open_index  # noqa: E402
 
-from .conftest import CORPUS  # noqa: E402
+from ..conftest import CORPUS  # noqa: E402
 
 
 def ann(start, end, s_start, s_end, doc="A", draft="d1"):
@@ -226,7 +226,7 @@ def test_single_sentence_between_original_paragraphs(seed_drafts):
 
 def test_restructure_splits_or_merges(seed_drafts, files):
     notes = set()
-    for d, c in _cases(seed_drafts, "restructure"):
+    for _d, c in _cases(seed_drafts, "restructure"):
         source = files[c.file.rsplit("/", 1)[-1]][c.source_start : c.source_end]
         marks = len(re.findall("[。！？]", c.text)) - len(re.findall("[。！？]", source))
         assert marks == {"split": 1, "merge": -1}[c.note]
@@ -243,7 +243,7 @@ def test_paraphrase_swaps_the_asked_share_of_content_words(seed_drafts, files):
     for kind, rate in PARAPHRASE_RATES.items():
         cases = _cases(seed_drafts, kind)
         assert len(cases) >= 30
-        for d, c in cases:
+        for _d, c in cases:
             assert abs(len(c.swaps) / c.content_words - rate) <= 0.05, c
             assert all(new in table[old] and new in c.text for old, new in c.swaps)
             # the count is of the copied passage (one clause dropped), not of something else
@@ -265,7 +265,7 @@ def test_long_mosaic3_nearstock_retarget(seed_drafts, files, documents):
     import opencc
 
     t2s = opencc.OpenCC("t2s")
-    for d, c in _cases(seed_drafts, "long"):
+    for _d, c in _cases(seed_drafts, "long"):
         assert 10 <= len(re.findall("[。！？；]", c.text)) + 1 <= 20
     for drafts in seed_drafts.values():
         for d in drafts:
@@ -278,7 +278,7 @@ def test_long_mosaic3_nearstock_retarget(seed_drafts, files, documents):
         chars, _ = content_chars(doc.text)
         for i in range(len(chars) - 7):
             docs_with.setdefault(chars[i : i + 8], set()).add(doc.name)
-    for d, c in _cases(seed_drafts, "nearstock"):
+    for _d, c in _cases(seed_drafts, "nearstock"):
         chars, _ = content_chars(c.text)
         stock, shared = [False] * len(chars), [False] * len(chars)
         for i in range(len(chars) - 7):
@@ -290,7 +290,7 @@ def test_long_mosaic3_nearstock_retarget(seed_drafts, files, documents):
         assert sum(stock) > len(chars) / 2
         distinct = re.search("F{12,}", "".join("T" if x else "F" for x in shared))
         assert distinct and docs_with[chars[distinct.start() : distinct.start() + 8]] == {c.doc}
-    for d, c in _cases(seed_drafts, "retarget"):
+    for _d, c in _cases(seed_drafts, "retarget"):
         sentences = [s for s in re.findall("[^。！？；]*[。！？；]?", c.text) if s]
         traditional = sum(t2s.convert(s) != s for s in sentences)
         assert 1 <= traditional <= (len(sentences) + 1) // 2 + 1
@@ -326,7 +326,7 @@ def test_thirteen_char_rule_on_a_known_example(documents):
 def test_thirteen_char_rule_merges_a_broken_run(documents):
     rule = ThirteenCharRule(documents)
     doc = next(d for d in documents if d.name == "004_3442f27f9ba37306.txt#2")
-    chars, offs = content_chars(doc.text)
+    chars, _offs = content_chars(doc.text)
     piece = chars[300:340]
     broken = piece[:20] + "某" + piece[21:]  # one changed character splits the run in two
     found = rule.detect(broken)

@@ -7,7 +7,8 @@ from chachong.match.check import check_text
 from chachong.text.normalize import normalize
 
 from ..conftest import corpus_text
-from ..drafts import ORIGINAL_CLOSING, ORIGINAL_OPENING, PARTY, fill_masks, line as _line, reorder
+from ..drafts import ORIGINAL_CLOSING, ORIGINAL_OPENING, PARTY
+from ..drafts import line as _line
 from ..drafts import sample_draft as _draft
 
 
@@ -38,7 +39,7 @@ def test_copied_passages_found_with_sources_and_spans(corpus_store):
     copied = sum(t.end - t.start for t in planted)
     assert result.copy_ratio == pytest.approx(copied / len(draft), abs=0.08)
     assert result.max_source_share == max(s.share for s in result.sources)
-    assert [s.source.doc for s in result.sources][0] in {t.doc for t in planted}
+    assert next(s.source.doc for s in result.sources) in {t.doc for t in planted}
 
 
 def test_original_text_reports_nothing(corpus_store):
@@ -61,7 +62,7 @@ def test_empty_and_punctuation_only_drafts(corpus_store):
 
 
 def test_heavily_edited_sentence_inside_a_copied_paragraph_does_not_split_it(corpus_store):
-    paragraph, p0, p1 = _line(*PARTY[:2])
+    paragraph, _p0, _p1 = _line(*PARTY[:2])
     sentences = [s for s in paragraph.split("。") if s]
     original_middle = "围绕“四强”D支部创建开展前瞻式调研，形成制定“四强”D支部创建管理办法参考依据"
     assert sentences[1] == original_middle
@@ -69,7 +70,7 @@ def test_heavily_edited_sentence_inside_a_copied_paragraph_does_not_split_it(cor
     edited = "我们围绕“四强”支部创建工作，开展了多轮前瞻性的调查和研究，为制定相关的管理办法提供了有益参考"
     assert align(normalize(edited).text, normalize(original_middle).text) is None
     # … but it sits between two sentences copied from the same document
-    draft = "本单位今年情况如下。\n" + "。".join([sentences[0], edited] + sentences[2:]) + "。\n"
+    draft = "本单位今年情况如下。\n" + "。".join([sentences[0], edited, *sentences[2:]]) + "。\n"
     result = check_text(corpus_store, draft)
     copies = [p for p in result.passages if p.kind == "copy"]
     assert len(copies) == 1

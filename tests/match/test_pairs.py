@@ -7,15 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from chachong.report.html import render_pairs_html
 from chachong.indexer import index_paths
+from chachong.match.pairs import candidate_pairs, find_pairs
+from chachong.report.html import render_pairs_html
 from chachong.sketch.lsh import band_keys
 from chachong.sketch.minhash import signatures
-from chachong.text.normalize import normalize
-from chachong.match.pairs import candidate_pairs, find_pairs
-from chachong.text.sentences import MIN_SENTENCE_CHARS, split_sentences
 from chachong.sketch.shingles import sentence_shingles
 from chachong.store import open_store
+from chachong.text.normalize import normalize
+from chachong.text.sentences import MIN_SENTENCE_CHARS, split_sentences
 
 from ..browser import browser_dom, need_chromium, parse
 
@@ -104,7 +104,7 @@ def test_candidates_equal_the_stored_lsh(corpus_store):
     """The group-by over band keys finds exactly what store.candidates finds in the index."""
     params = corpus_store.params
     docs = corpus_store.documents()
-    keys, owner, spans = [], [], []
+    keys, owner, _spans = [], [], []
     for i, d in enumerate(docs):
         norm = normalize(d.text)
         sents = split_sentences(norm, min_chars=max(MIN_SENTENCE_CHARS, params.shingle_chars))
@@ -185,8 +185,8 @@ def test_render_pairs_html_with_nothing_shared(small_index):
 
 def test_pairs_agree_with_check_on_the_sample_draft(tmp_path, corpus_store):
     """Indexed next to the corpus, the sample draft pairs with exactly the sources check names."""
-    from chachong.match.check import check_text
     from chachong.indexer import bundled_corpus_dir
+    from chachong.match.check import check_text
 
     from ..conftest import REPO
 

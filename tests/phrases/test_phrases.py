@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chachong.match.check import CheckOptions, check_text
 from chachong.indexer import index_paths, label_for
-from chachong.text.normalize import normalize
+from chachong.match.check import CheckOptions, check_text
 from chachong.phrases import default_min_docs, index_generation, phrase_table
 from chachong.phrases.table import table_from_json
 from chachong.store import open_store
+from chachong.text.normalize import normalize
 
 from ..conftest import REPO, corpus_text
 
@@ -115,7 +115,7 @@ def test_common_docs_option_changes_the_threshold(corpus_store):
 
 
 def test_distributor_ads_in_a_draft_are_boilerplate_not_copies(corpus_store):
-    ad = [line for line in corpus_text("004_3442f27f9ba37306.txt").splitlines() if line.startswith("【哒哒代笔】")][0]
+    ad = next(line for line in corpus_text("004_3442f27f9ba37306.txt").splitlines() if line.startswith("【哒哒代笔】"))
     draft = ORIGINAL_IN_THE_GENRE.splitlines()[4] + "\n" + ad + "\n"
     result = check_text(corpus_store, draft)
     ad_start = draft.index(ad)

@@ -7,20 +7,11 @@ when the environment variable CI is set: there they must run.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
-from html.parser import HTMLParser
-from pathlib import Path
-
-import pytest
-
 from chachong.match.check import check_text
-from chachong.report.html import DiffOp, char_diff, render_check_html
 from chachong.model import BoilerplatePassage, CheckResult, CopyPassage, SourceRef, SourceShare
+from chachong.report.html import DiffOp, char_diff, render_check_html
 
-from ..browser import browser_dom, browser_screenshot, marks, need_chromium, parse
+from ..browser import browser_dom, marks, need_chromium, parse
 from ..conftest import REPO
 
 SAMPLE = REPO / "examples" / "sample_draft.txt"

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import io
 
-from chachong.match.check import check_text
 from rich.text import Text
 
+from chachong.match.check import check_text
 from chachong.report.terminal import SOURCE_STYLES, console_for, render_check
 
 from ..conftest import REPO

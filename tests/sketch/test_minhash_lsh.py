@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from chachong.sketch.lsh import LshParams, band_keys
 from chachong.sketch.minhash import signatures
+from chachong.sketch.shingles import sentence_shingles, shingle_hash
 from chachong.text.normalize import normalize
 from chachong.text.sentences import split_sentences
-from chachong.sketch.shingles import sentence_shingles, shingle_hash
 
 from ..conftest import brute_force_candidates, corpus_text
 
@@ -24,7 +24,7 @@ def _sentences(text: str):
     return norm, sents, strings
 
 
-@pytest.mark.parametrize("num_perm,seed", [(64, 1), (128, 7)])
+@pytest.mark.parametrize(("num_perm", "seed"), [(64, 1), (128, 7)])
 def test_signatures_equal_datasketch(num_perm, seed):
     norm, sents, strings = _sentences(corpus_text("003_ec39d6286021c7d9.txt"))
     hashes, offsets = sentence_shingles(norm.codes, sents, k=5)
@@ -38,7 +38,7 @@ def test_signatures_equal_datasketch(num_perm, seed):
 
 def test_shingle_hash_matches_vectorized():
     norm, sents, strings = _sentences("以新时代中国特色社会主义思想为指导。深入学习贯彻D的二十大精神")
-    hashes, offsets = sentence_shingles(norm.codes, sents, k=5)
+    hashes, _offsets = sentence_shingles(norm.codes, sents, k=5)
     expected = [shingle_hash(s[j : j + 5]) for s in strings for j in range(len(s) - 4)]
     assert hashes.tolist() == expected
 

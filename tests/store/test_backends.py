@@ -9,18 +9,18 @@ import time
 import numpy as np
 import pytest
 
-from chachong.store import redis as redis_store
-from chachong.match.check import check_text
 from chachong.errors import BackendError, IndexBusyError, IndexFileError
 from chachong.indexer import encode_file, index_paths, label_for
+from chachong.match.check import check_text
 from chachong.sketch.lsh import LshParams
-from chachong.text.reading import read_text
-from chachong.store.redis import RedisStore
 from chachong.store import open_store, store_exists
+from chachong.store import redis as redis_store
+from chachong.store.redis import RedisStore
+from chachong.text.reading import read_text
 
 from ..conftest import REPO, corpus_text, fresh_redis_url
-from ..redis_server import RedisServer, free_port, require_redis
 from ..drafts import sample_draft as _draft
+from ..redis_server import RedisServer, free_port, require_redis
 
 SAMPLE = REPO / "examples" / "sample_draft.txt"
 REPLACED = "全县经济社会发展保持良好的发展态势"

@@ -16,17 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from chachong.text.reading import MAX_DRAFT_BYTES, MAX_FILE_BYTES
-
 from ..conftest import CORPUS, REPO
 from ..drafts import ORIGINAL_OPENING
 from ..fixtures_inputs import (
     SMALL_FILE,
-    assert_copies_found,
     assert_one_line_error,
     docs_state,
     file_digest,
-    join_parts,
     planted_lines,
 )
 
@@ -368,8 +364,8 @@ def test_check_reads_one_snapshot_while_a_file_is_replaced(tmp_path):
     """Deterministic interleaving: a writer commits a new version of a source file between
     the check's LSH lookup and its document lookup. The check must report what either
     state says (the passage, from that file), not lose it."""
-    from chachong.match.check import check_text
     from chachong.indexer import index_paths
+    from chachong.match.check import check_text
     from chachong.store import open_store
 
     lib = _library(tmp_path, "lib", ["004_3442f27f9ba37306.txt"])

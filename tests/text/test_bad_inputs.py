@@ -5,13 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import signal
-import sqlite3
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -53,7 +46,7 @@ BAD_INPUTS = {
     "nul-bytes": ("data.txt", bytes(range(256)) * 4, "binary file (contains NUL bytes), not text"),
     # invalid UTF-8, and as GB18030 only rare characters and private-use code points
     "undetectable": ("garbled.txt", bytes(range(0x81, 0xFF)) * 40, "cannot detect the text encoding"),
-    "txt-renamed-docx": ("draft.docx", "这不是Word文件。".encode("utf-8"), "not a valid .docx file"),
+    "txt-renamed-docx": ("draft.docx", "这不是Word文件。".encode(), "not a valid .docx file"),
     "empty-docx": ("blank.docx", "EMPTY_DOCX", "document contains no text"),
 }
 

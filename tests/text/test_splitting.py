@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 
 from chachong.text.splitting import split_documents
@@ -54,7 +55,7 @@ def test_corpus_has_49_documents_with_exact_titles_and_spans(corpus_store):
             assert text[d.start : d.end] == d.text
             assert d.text.startswith(d.title)
         # documents are in file order and do not overlap
-        assert all(a.end <= b.start for a, b in zip(file_docs, file_docs[1:]))
+        assert all(a.end <= b.start for a, b in itertools.pairwise(file_docs))
 
 
 def test_toc_ads_and_watermarks_are_not_document_text(corpus_store):
