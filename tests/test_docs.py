@@ -45,3 +45,17 @@ def test_readme_commands_in_code_blocks_exist():
     blocks = re.findall(r"```sh\n(.*?)```", README, re.S)
     used = {m for block in blocks for m in re.findall(r"\bchachong ([a-z]+)\b", block)}
     assert used <= set(_sections()), used - set(_sections())
+
+
+def test_package_docstring_example_runs(tmp_path, monkeypatch, capsys):
+    """The example at the top of ``chachong/__init__.py`` works as written."""
+    import chachong
+
+    doc = chachong.__doc__ or ""
+    example = doc.split("::\n", 1)[1].split("\n\n", 2)
+    code = "\n".join(line[4:] for line in "\n\n".join(example[:2]).splitlines())
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "chachong/__init__.py docstring", "exec"), {})  # noqa: S102 - our own example
+    printed = capsys.readouterr().out
+    assert (tmp_path / "index.sqlite").exists()
+    assert printed.startswith("0.9") and "2023年D建工作总结" in printed

@@ -6,8 +6,9 @@ The small public surface::
 
     with open_index("index.sqlite", create=True) as index:
         index_paths(index, [bundled_corpus_dir()])
-        result = check_text(index, "依托县级融媒体中心，推进文化惠民工程。", file="draft.txt")
-        print(result.copy_ratio, [p.to_json() for p in result.passages])
+        draft = "我们坚持把抓实调查研究作为推动主题教育有效开展的重要举措，实行谋题、破题、解题闭环落实。"
+        result = check_text(index, draft, file="draft.txt")
+        print(result.copy_ratio, [(p.text, p.source.title) for p in result.copies])
 
 The pipeline, one package per stage: ``text`` (read, split, normalize, sentences) →
 ``sketch`` (shingles, MinHash, LSH band keys) → ``store`` (SQLite or Redis) → ``indexer`` →
