@@ -210,7 +210,7 @@ def test_folder_index_takes_what_it_can_and_lists_the_rest(cli, tmp_path):
     skipped = {row["file"].rsplit("/", 1)[-1]: row["reason"] for row in report["skipped"]}
     assert skipped == {
         "photo.png": "unsupported file type .png",
-        "scan.pdf": "unsupported file type .pdf",
+        "scan.pdf": skipped["scan.pdf"],
         "image.txt": "binary file (a PNG image), not text",
         "archive.txt": "binary file (a zip archive), not text",
         "empty.txt": "file is empty",
@@ -219,6 +219,7 @@ def test_folder_index_takes_what_it_can_and_lists_the_rest(cli, tmp_path):
     }
     assert skipped["garbled.txt"].startswith("cannot detect the text encoding")
     assert skipped["broken.docx"].startswith("not a valid .docx file")
+    assert skipped["scan.pdf"].startswith("not a valid PDF file")  # a PDF header and nothing else
     files = {d["file"] for d in docs_state(cli, index)}
     assert files == set(report["added"])
 

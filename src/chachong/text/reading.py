@@ -1,23 +1,36 @@
 """Reading input files into text.
 
-`read_text` returns the text exactly as the user's offsets will refer to it: decoded,
-BOM removed, nothing else changed (line endings included), so that every offset we
-report can be used with ``text[start:end]`` on the same decoded file.
+`read_text` returns the text exactly as the user's offsets will refer to it. For a text
+file that is the file decoded, BOM removed, nothing else changed (line endings included),
+so that every offset we report can be used with ``text[start:end]`` on the same decoded
+file. For a document format it is the text chachong extracts, one paragraph per line, the
+same for a document whichever format it was saved in (see `chachong.text.formats`):
 
-Encodings, in the order they are tried: a BOM (UTF-8, UTF-16 LE/BE); UTF-16 without a
-BOM when the NUL bytes say so; strict UTF-8; then the legacy Chinese code pages GB18030
-(a superset of GBK and GB2312) and Big5 (cp950), each accepted only if the decoded text
-reads like Chinese (see `_plausible_chinese`), because both decode almost any byte soup.
-Anything else is an `InputError` that names the file; nothing is guessed silently.
+* .docx (python-docx), .odt (the standard library), .rtf (striprtf): body paragraphs and
+  table cells, one per line;
+* .pdf (pypdfium2) and .ofd (ofdkit): the text layer, with the visual lines of each page
+  joined back into paragraphs and running headers, footers and page numbers dropped
+  (`formats.layout`); `SourceText.page_starts` says where each page begins in that text;
+* .doc and .wps: the text LibreOffice (or, for .doc, antiword) writes for them.
+
+Encodings of text files, in the order they are tried: a BOM (UTF-8, UTF-16 LE/BE); UTF-16
+without a BOM when the NUL bytes say so; strict UTF-8; then the legacy Chinese code pages
+GB18030 (a superset of GBK and GB2312) and Big5 (cp950), each accepted only if the decoded
+text reads like Chinese (see `_plausible_chinese`), because both decode almost any byte
+soup. Anything else is an `InputError` that names the file; nothing is guessed silently.
+
+Only regular files are read (`file_kind_problem`), and never more than the limit plus one
+byte, whatever the file system says of their size.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
-import io
+import os
+import stat
 import unicodedata
-import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,9 +39,17 @@ from ..errors import InputError
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ""})
 DOCX_SUFFIXES = frozenset({".docx"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | DOCX_SUFFIXES
+PDF_SUFFIXES = frozenset({".pdf"})
+OFD_SUFFIXES = frozenset({".ofd"})
+# Word 97-2003 and WPS Office's own format: read through LibreOffice (or antiword).
+CONVERTED_SUFFIXES = frozenset({".doc", ".wps"})
+ODT_SUFFIXES = frozenset({".odt"})
+RTF_SUFFIXES = frozenset({".rtf"})
+DOCUMENT_SUFFIXES = DOCX_SUFFIXES | PDF_SUFFIXES | OFD_SUFFIXES | CONVERTED_SUFFIXES | ODT_SUFFIXES | RTF_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | DOCUMENT_SUFFIXES
+_EXPECTED = ".txt, .docx, .pdf, .ofd, .doc, .wps, .odt or .rtf"
 
-# Largest file we read. Every stage holds a few numpy arrays per character, so memory is
+# Largest text we read. Every stage holds a few numpy arrays per character, so memory is
 # about 40 bytes per input byte (measured, one-line files: 5 MB index 1.2 s / 240 MB,
 # 8 MiB index 1.7 s / 370 MB);
 # 8 MiB (~2.8 million Chinese characters, thousands of pages) stays well inside a small
@@ -40,22 +61,24 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 # 140 MB, 8 MiB not done in 300 s), and real drafts
 # are a few hundred KB at most. For the CLI: ``read_text(path, max_bytes=MAX_DRAFT_BYTES)``.
 MAX_DRAFT_BYTES = 1024 * 1024
-# A .docx is a zip: refuse archives that unpack to more than this (a zip bomb, or a
-# document far larger than MAX_FILE_BYTES of text) before python-docx unpacks them.
-MAX_DOCX_UNPACKED_BYTES = 16 * MAX_FILE_BYTES
+# A document file (.docx, .pdf, …) may be larger than its text, for its images and fonts:
+# up to this size the file is read, and its extracted text is held to ``max_bytes``.
+MAX_DOCUMENT_FILE_BYTES = 64 * 1024 * 1024
 # Decoded legacy-code-page text must have at least this share of Han characters among
 # the 3,755 common ones (GB2312 level 1, after traditional→simplified) to be accepted.
 MIN_COMMON_HAN_SHARE = 0.8
 MIN_HAN_FOR_SHARE = 16  # below this many Han characters the share says nothing
 
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+_ZIP_MAGIC = b"PK\x03\x04"
 # Magic numbers of common binary formats that users rename to .txt by mistake.
 _BINARY_MAGIC = (
-    (b"PK\x03\x04", "a zip archive"),
+    (_ZIP_MAGIC, "a zip archive"),
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
     (b"%PDF", "a PDF file"),
-    (b"\xd0\xcf\x11\xe0", "an old Word/Excel (OLE) file"),
+    (_OLE_MAGIC, "an old Word/Excel (OLE) file"),
     (b"\x7fELF", "an executable"),
     (b"SQLite format 3\x00", "an SQLite database"),
 )
@@ -63,52 +86,208 @@ _BINARY_MAGIC = (
 
 @dataclass(frozen=True, slots=True)
 class SourceText:
-    """A decoded input file."""
+    """A decoded input file.
+
+    ``encoding``: for a text file the encoding it was decoded with ("utf-8", "gb18030",
+    …); for a document, how it was read: "docx", "pdf", "ofd", "odt", "rtf",
+    "doc (LibreOffice)", "doc (antiword)", "wps (LibreOffice)". ``format``: the short
+    name of the format ("txt", "docx", "pdf", …), from the content where it differs from
+    the name (a .doc that is really RTF is "rtf"). ``page_starts``: for .pdf and .ofd, the
+    offset in ``text`` where each page's text begins (page k+1 begins at
+    ``page_starts[k]``; the page of offset o is ``bisect_right(page_starts, o)``); empty
+    for the other formats.
+    """
 
     path: Path
     text: str
     encoding: str
     sha256: str
+    format: str = "txt"
+    page_starts: tuple[int, ...] = ()
+
+
+def file_kind_problem(path: str | Path) -> str | None:
+    """Why ``path`` cannot be read as a file (missing, a folder, a device, a FIFO, a
+    socket, a broken link), or None for a regular file (symbolic links followed).
+
+    For walking folders: such entries are skipped with this reason instead of being
+    opened (opening a FIFO blocks; reading /dev/zero never ends).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            return "is a broken symbolic link"
+        return "no such file or directory"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    return _mode_problem(mode)
+
+
+_NOT_A_FILE = (
+    (stat.S_ISDIR, "is a directory, expected a file"),
+    (stat.S_ISCHR, "is a character device (like /dev/zero), not a file"),
+    (stat.S_ISBLK, "is a block device, not a file"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO), not a file"),
+    (stat.S_ISSOCK, "is a socket, not a file"),
+)
+
+
+def _mode_problem(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    return next((problem for test, problem in _NOT_A_FILE if test(mode)), "is not a regular file")
 
 
 def read_text(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> SourceText:
-    """Read a .txt or .docx file; raise `InputError` naming the file on any problem.
+    """Read one file (any of `SUPPORTED_SUFFIXES`); raise `InputError` naming the file on
+    any problem. Offsets reported later index ``.text``, as described above."""
+    (result,) = read_texts([path], max_bytes=max_bytes)
+    if isinstance(result, InputError):
+        raise result
+    return result
 
-    For a .docx the text is its body paragraphs and table cells joined with newlines
-    (see `_docx_text`); reported offsets index into that text.
+
+def read_texts(paths: Iterable[str | Path], *, max_bytes: int = MAX_FILE_BYTES) -> list[SourceText | InputError]:
+    """Read several files: for each, its `SourceText` or the `InputError` saying why not.
+
+    The same as `read_text` on each, except that .doc and .wps files are converted by one
+    LibreOffice call for all of them (its start-up, ~1 s, is most of the cost).
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError("no such file or directory", path=path)
-    if path.is_dir():
-        raise InputError("is a directory, expected a file", path=path)
-    suffix = path.suffix.lower()
+    from .formats import legacy
+
+    results: list[SourceText | InputError | None] = []
+    pending: list[tuple[int, Path, bytes, str, str]] = []  # index, path, data, digest, suffix
+    for raw in paths:
+        path = Path(raw)
+        try:
+            suffix = path.suffix.lower()
+            data = _read_bytes(path, suffix, max_bytes)
+            digest = hashlib.sha256(data).hexdigest()
+            kind = _kind(suffix, data)
+            if kind in CONVERTED_SUFFIXES:
+                problem = legacy.missing_converter(kind)
+                if problem is None and not legacy.find_soffice() and not data.startswith(_OLE_MAGIC):
+                    problem = ("not a Word 97-2003 file, the only kind antiword reads: install LibreOffice "
+                               "(Debian/Ubuntu: apt-get install libreoffice-writer-nogui), or save it as .docx")
+                if problem:
+                    raise InputError(problem, path=path)
+                pending.append((len(results), path, data, digest, kind))
+                results.append(None)
+                continue
+            results.append(_checked(_extract(path, kind, data, digest, max_bytes), max_bytes))
+        except InputError as exc:
+            results.append(exc)
+    if pending:
+        converted = legacy.convert([(data, kind) for _, _, data, _, kind in pending], max_bytes=max_bytes)
+        for (index, path, _, digest, kind), result in zip(pending, converted):
+            try:
+                if result.problem is not None:
+                    raise InputError(result.problem, path=path)
+                if result.docx is not None:
+                    from .formats.docx import docx_text
+
+                    text = docx_text(result.docx, path=path)
+                else:
+                    text = result.text or ""
+                how = f"{kind[1:]} ({result.converter})"
+                results[index] = _checked(SourceText(path, text, how, digest, format=kind[1:]), max_bytes)
+            except InputError as exc:
+                results[index] = exc
+    return [r for r in results if r is not None]
+
+
+def _read_bytes(path: Path, suffix: str, max_bytes: int) -> bytes:
+    """The file's bytes: at most the limit for its kind, and only from a regular file."""
+    problem = file_kind_problem(path)
+    if problem:
+        raise InputError(problem, path=path)
     if suffix not in SUPPORTED_SUFFIXES:
-        raise InputError(
-            f"unsupported file type {suffix!r} (expected .txt or .docx)", path=path
-        )
+        raise InputError(f"unsupported file type {suffix!r} (expected {_EXPECTED})", path=path)
+    limit = max(max_bytes, MAX_DOCUMENT_FILE_BYTES) if suffix in DOCUMENT_SUFFIXES else max_bytes
+    # O_NONBLOCK: if the path became a FIFO since the check above, opening it must not
+    # wait for a writer; fstat on the open file then refuses it (no race with the check).
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(_too_large(size, max_bytes), path=path)
-        data = path.read_bytes()
+        fd = os.open(path, flags)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
-    if len(data) > max_bytes:  # grew since stat(), or a special file reporting size 0
-        raise InputError(_too_large(len(data), max_bytes), path=path)
-    digest = hashlib.sha256(data).hexdigest()
-    if suffix in DOCX_SUFFIXES:
-        text = _docx_text(path, data)
-        if len(text.encode("utf-8")) > max_bytes:
-            raise InputError(_too_large(len(text.encode("utf-8")), max_bytes, what="text"), path=path)
-        return SourceText(path, text, "docx", digest)
+    with os.fdopen(fd, "rb") as stream:
+        try:
+            info = os.fstat(fd)
+            problem = _mode_problem(info.st_mode)
+            if problem:
+                raise InputError(problem, path=path)
+            if info.st_size > limit:
+                raise InputError(_too_large(info.st_size, limit), path=path)
+            data = stream.read(limit + 1)  # never more, whatever st_size said
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    if len(data) > limit:  # grew since fstat(), or a file reporting a wrong size (/proc)
+        raise InputError(_too_large_unknown(limit), path=path)
+    return data
+
+
+def _kind(suffix: str, data: bytes) -> str:
+    """Which reader a file needs: its suffix, unless its first bytes say otherwise (Word and
+    WPS save RTF or .docx under a .doc name; an old .doc renamed .docx)."""
+    if suffix in CONVERTED_SUFFIXES:
+        if data.lstrip().startswith(b"{\\rtf"):
+            return ".rtf"
+        if data.startswith(_ZIP_MAGIC):
+            return ".docx"
+    if suffix in DOCX_SUFFIXES and data.startswith(_OLE_MAGIC):
+        return ".doc"
+    return suffix
+
+
+def _extract(path: Path, kind: str, data: bytes, digest: str, max_bytes: int) -> SourceText:
+    if kind in DOCX_SUFFIXES:
+        from .formats.docx import docx_text
+
+        return SourceText(path, docx_text(data, path=path), "docx", digest, format="docx")
+    if kind in PDF_SUFFIXES:
+        from .formats.pdf import pdf_text
+
+        paged = pdf_text(data, path=path, max_chars=max_bytes)
+        return SourceText(path, paged.text, "pdf", digest, format="pdf", page_starts=paged.page_starts)
+    if kind in OFD_SUFFIXES:
+        from .formats.ofd import ofd_text
+
+        paged = ofd_text(data, path=path, max_chars=max_bytes)
+        return SourceText(path, paged.text, "ofd", digest, format="ofd", page_starts=paged.page_starts)
+    if kind in ODT_SUFFIXES:
+        from .formats.odt import odt_text
+
+        return SourceText(path, odt_text(data, path=path), "odt", digest, format="odt")
+    if kind in RTF_SUFFIXES:
+        from .formats.rtf import rtf_text
+
+        text = rtf_text(data, path=path, decode=lambda raw: decode_bytes(raw, path=path)[0])
+        return SourceText(path, text, "rtf", digest, format="rtf")
     text, encoding = decode_bytes(data, path=path)
     return SourceText(path, text, encoding, digest)
+
+
+def _checked(source: SourceText, max_bytes: int) -> SourceText:
+    """``source`` if its text is neither empty nor over the limit."""
+    if source.format == "txt":
+        return source  # its size was checked on the file; decode_bytes refuses empty files
+    if not source.text.strip():
+        raise InputError("document contains no text", path=source.path)
+    size = len(source.text.encode("utf-8"))
+    if size > max_bytes:
+        raise InputError(_too_large(size, max_bytes, what="text"), path=source.path)
+    return source
 
 
 def _too_large(size: int, limit: int, *, what: str = "file") -> str:
     mib = 1024 * 1024
     return f"{what} too large ({size / mib:.1f} MiB; the limit is {limit / mib:g} MiB): split it into smaller files"
+
+
+def _too_large_unknown(limit: int) -> str:
+    return f"file too large (more than the limit of {limit / (1024 * 1024):g} MiB): split it into smaller files"
 
 
 def decode_bytes(data: bytes, *, path: object = None) -> tuple[str, str]:
@@ -233,67 +412,3 @@ def _looks_like_text(text: str) -> bool:
         if ch.isspace() or (ch.isprintable() and unicodedata.category(ch) not in ("Co", "Cn"))
     )
     return readable / len(sample) >= 0.85
-
-
-def _docx_text(path: Path, data: bytes) -> str:
-    """Text of a .docx: body paragraphs and table cells, one per line.
-
-    Offsets reported for a .docx point into this extracted text: the body's paragraphs
-    and tables in document order, a table read row by row, each cell's paragraphs (and
-    nested tables) in order, a merged cell once; every paragraph is one line and lines
-    are joined with ``"\\n"`` (python-docx renders a manual line break inside a paragraph
-    as ``"\\n"`` and a tab as ``"\\t"``). Headers, footers, footnotes, comments and text
-    boxes are not read.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise InputError(f"not a valid .docx file ({type(exc).__name__}: {exc})", path=path) from None
-    if unpacked > MAX_DOCX_UNPACKED_BYTES:
-        raise InputError(
-            f"not read: the .docx unpacks to {unpacked / 2**20:.0f} MiB "
-            f"(more than {MAX_DOCX_UNPACKED_BYTES / 2**20:g} MiB)",
-            path=path,
-        )
-    try:
-        import docx  # python-docx
-        from docx.document import Document as _Document  # noqa: F401
-        from docx.oxml.ns import qn
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
-    except ImportError:  # pragma: no cover - python-docx is a core dependency
-        raise InputError("reading .docx needs python-docx", path=path) from None
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - python-docx raises many types for bad files
-        raise InputError(f"not a valid .docx file ({type(exc).__name__})", path=path) from None
-
-    lines: list[str] = []
-
-    def walk_table(table: Table) -> None:
-        # python-docx yields a merged cell once per grid column it spans and, for a
-        # vertical merge, again in each row below: read each cell element once per table.
-        # The elements are kept alive in the dict, so a freed lxml proxy's id() cannot be
-        # reused by another cell and wrongly skip it.
-        seen: dict[int, object] = {}
-        for row in table.rows:
-            for cell in row.cells:
-                if id(cell._tc) in seen:
-                    continue
-                seen[id(cell._tc)] = cell._tc
-                for paragraph in cell.paragraphs:
-                    lines.append(paragraph.text)
-                for inner in cell.tables:
-                    walk_table(inner)
-
-    body = document.element.body
-    for child in body.iterchildren():
-        if child.tag == qn("w:p"):
-            lines.append(Paragraph(child, document).text)
-        elif child.tag == qn("w:tbl"):
-            walk_table(Table(child, document))
-    text = "\n".join(lines)
-    if not text.strip():
-        raise InputError("document contains no text", path=path)
-    return text

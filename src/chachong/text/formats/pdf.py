@@ -1,0 +1,144 @@
+"""PDF through pypdfium2 (Google's PDFium, the engine of Chrome's PDF viewer).
+
+Why pypdfium2: BSD-3-Clause/Apache-2.0, manylinux/macOS/Windows wheels with PDFium built
+in (no system library), no dependencies, released monthly; on a 21-page Chinese PDF it took
+50 ms where pure-Python pypdf took 1.2 s, with the same text.
+
+What is read: the text layer, page by page, one visual line per line (PDFium's line
+breaks), then `layout.join_pages` makes paragraphs of them. Two repairs use PDFium's
+character boxes and flags:
+
+* Within a line, characters are put in left-to-right order. LibreOffice (and others) draw
+  the Latin-font glyphs of “ ” after the rest of the line, so the content order reads
+  ``以健康“XXX”建设`` as ``以 XXX 健康“ ”建设``; sorted by position it is right again.
+* PDFium adds a space where it sees a gap between two glyphs (``2024 年``); such generated
+  spaces are dropped unless both neighbours are Latin letters or digits (a word gap).
+
+A page with no text (a scanned image) adds nothing; a file with no text at all is refused
+as needing OCR.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, NamedTuple
+
+from ...errors import InputError
+from .layout import PagedText, join_pages
+
+# Pages read at most: a long compilation has a few hundred.
+MAX_PDF_PAGES = 10_000
+# A line is in one row (and may be put in left-to-right order) when the vertical centres
+# of its characters lie within this share of its tallest character's height.
+_SAME_ROW = 1.0
+# A generated space over a gap this many character heights wide stands for a tab.
+_TAB_GAP = 1.0
+
+
+class _Char(NamedTuple):
+    left: float
+    right: float
+    ch: str
+    generated: bool  # added by PDFium (a space for a gap, a line break), not in the file
+    centre: float  # vertical
+    height: float
+
+
+def pdf_text(data: bytes, *, path: object, max_chars: int) -> PagedText:
+    """The paragraphs of a PDF's text layer; `InputError` if there is none or it is too long."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise InputError("the PDF is password-protected: save an unprotected copy", path=path) from None
+        raise InputError(f"not a valid PDF file ({exc})", path=path) from None
+    try:
+        count = len(document)
+        if count > MAX_PDF_PAGES:
+            raise InputError(f"not read: the PDF has {count:,} pages (the limit is {MAX_PDF_PAGES:,})", path=path)
+        pages: list[list[str]] = []
+        chars = 0
+        for index in range(count):
+            page = document[index]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    lines = _page_lines(textpage)
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
+            chars += sum(len(line) for line in lines)
+            if chars > max_chars:
+                raise InputError(
+                    f"text too large (over {max_chars:,} characters by page {index + 1} of {count}): "
+                    "split it into smaller files",
+                    path=path,
+                )
+            pages.append(lines)
+    finally:
+        document.close()
+    visible = [ch for page in pages for line in page for ch in line if not ch.isspace()]
+    if not visible:
+        raise InputError(
+            f"the PDF has no text layer ({count} page{'s' if count != 1 else ''} of images, e.g. a scan): "
+            "run OCR on it first (e.g. ocrmypdf) or use the original document",
+            path=path,
+        )
+    unreadable = sum(1 for ch in visible if ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cn", "Cc"))
+    if unreadable > len(visible) / 2:
+        raise InputError(
+            "the PDF's text layer does not map to characters (fonts without a Unicode table): "
+            "run OCR on it or use the original document",
+            path=path,
+        )
+    return join_pages(pages)
+
+
+def _page_lines(textpage: Any) -> list[str]:
+    """A page's lines: PDFium's characters split at its line breaks, each line in order."""
+    import pypdfium2.raw as pdfium_c
+
+    count = textpage.count_chars()
+    lines: list[list[_Char]] = [[]]
+    for index in range(count):
+        code = pdfium_c.FPDFText_GetUnicode(textpage, index)
+        generated = pdfium_c.FPDFText_IsGenerated(textpage, index) == 1
+        ch = chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
+        if ch in "\r\n":
+            if ch == "\n" or not generated:
+                lines.append([])
+            continue
+        if (unicodedata.category(ch) == "Cc" and ch != "\t") or ch in "\ufffe\uffff":
+            continue  # PDFium's markers (e.g. 0x02 for a hyphen at a line end)
+        left, bottom, right, top = textpage.get_charbox(index)
+        lines[-1].append(_Char(left, right, ch, generated, (bottom + top) / 2, top - bottom))
+    return [_line_text(line) for line in lines if line]
+
+
+def _line_text(chars: list[_Char]) -> str:
+    solid = [c for c in chars if not c.ch.isspace()]
+    if solid:
+        tallest = max(c.height for c in solid)
+        if max(c.centre for c in solid) - min(c.centre for c in solid) <= _SAME_ROW * tallest:
+            chars = sorted(chars, key=lambda c: c.left)  # stable: equal x keep content order
+    out: list[str] = []
+    for i, c in enumerate(chars):
+        if c.generated and c.ch == " ":
+            before = next((b for b in reversed(chars[:i]) if not b.ch.isspace()), None)
+            after = next((a for a in chars[i + 1 :] if not a.ch.isspace()), None)
+            if before is None or after is None:
+                continue
+            if after.left - before.right >= _TAB_GAP * max(before.height, after.height):
+                out.append("\t")  # a tab stop or column gap (a 目录 entry's page number)
+            elif _latin(before.ch) and _latin(after.ch):
+                out.append(" ")
+            continue
+        out.append(c.ch)
+    return "".join(out)
+
+
+def _latin(ch: str) -> bool:
+    return ch.isalnum() and unicodedata.east_asian_width(ch) not in ("W", "F")
