@@ -190,6 +190,13 @@ def read_texts(paths: Iterable[str | Path], *, max_bytes: int = MAX_FILE_BYTES) 
                     text = docx_text(result.docx, path=path)
                 else:
                     text = result.text or ""
+                if text.strip() and not (_looks_like_text(text) and _plausible_chinese(text)):
+                    # LibreOffice imports any bytes it cannot identify as plain text.
+                    raise InputError(
+                        f"{result.converter} could not read it as a document (damaged, or not a Word or WPS "
+                        "file): what it gave is not readable text",
+                        path=path,
+                    )
                 how = f"{kind[1:]} ({result.converter})"
                 results[index] = _checked(SourceText(path, text, how, digest, format=kind[1:]), max_bytes)
             except InputError as exc:

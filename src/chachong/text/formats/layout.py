@@ -7,7 +7,8 @@ one line again, as in a .txt or .docx. `join_pages` does that, in three steps:
 
 1. **Running headers and footers** are dropped: a line among the first or last
    `EDGE_LINES` of a page whose digits-blind form (``第3页`` = ``第7页``) stands at the
-   edge of at least `MIN_RECURRING_PAGES` pages (all pages of a 2-page file), and bare
+   edge of at least `MIN_RECURRING_PAGES` pages (all pages of a 2-page file) and does not
+   end with sentence punctuation (that is text, however often it recurs), and bare
    page numbers there (``3``, ``- 3 -``, ``第 3 页``, ``3/20``) on a file of two pages or more.
    A line that repeats the header just dropped above it (the title under a running header
    of the same words) is kept; a title alone on a first page that carries no header,
@@ -124,7 +125,8 @@ def _drop_running(pages: list[list[_Line]]) -> list[list[_Line]]:
 
     def running(line: _Line) -> bool:
         key = _edge_key(line.text)
-        return at_edge[key] >= need or _is_page_number(key)
+        # A line that ends a sentence is text, however often its words recur at page edges.
+        return (at_edge[key] >= need and not _ends_sentence(line.text)) or _is_page_number(key)
 
     out = []
     for page in pages:

@@ -22,6 +22,7 @@ file as .docx. Whether a .wps made by Kingsoft WPS Office reads depends on Libre
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -190,8 +191,10 @@ def _antiword(antiword: str, data: bytes, *, max_bytes: int) -> Converted:
         return Converted(name, problem=f"antiword could not read it ({why or f'exit code {done.returncode}'})")
     if len(done.stdout) > max_bytes:
         return Converted(name, problem=f"text too large (over {max_bytes / 2**20:g} MiB): split it into smaller files")
-    # antiword starts with an empty line and ends with one.
-    return Converted(name, text=done.stdout.decode("utf-8", errors="replace").strip("\r\n"))
+    # antiword writes an empty line for paragraph spacing (and at the start and the end):
+    # one paragraph per line, as LibreOffice's text has them.
+    text = re.sub(r"\n{2,}", "\n", done.stdout.decode("utf-8", errors="replace")).strip("\r\n")
+    return Converted(name, text=text)
 
 
 def _last_line(stderr: bytes | None) -> str:
