@@ -23,6 +23,7 @@ HEADER = "XX县人民政府办公室内部资料"
 class OfficeFiles:
     sample: dict[str, Path]  # the sample draft by format: "txt", "docx", "pdf", "doc", "wps", "odt", "rtf"
     paged_pdf: Path  # SMALL_FILE's paragraphs on ~6 pages, with a running header and 第 N 页 共 M 页
+    indented_pdf: Path  # the same, each paragraph's first line indented two characters
     paged_source: str  # those paragraphs, joined with "\n"
 
 
@@ -39,11 +40,12 @@ def office_files(tmp_path_factory) -> OfficeFiles:
     """Made by LibreOffice from .docx files python-docx writes: four LibreOffice calls
     (one per target format), ~5 s."""
     root = tmp_path_factory.mktemp("office")
-    sample_docx, paged_docx = root / "sample_draft.docx", root / "paged.docx"
+    sample_docx, paged_docx, indented_docx = root / "sample_draft.docx", root / "paged.docx", root / "indented.docx"
     write_docx(sample_docx, sample_paragraphs())
     write_docx(paged_docx, paged_paragraphs(), header=HEADER, footer_page_numbers=True)
+    write_docx(indented_docx, paged_paragraphs(), header=HEADER, footer_page_numbers=True, indent_first_line=True)
     out = root / "out"
-    sample_pdf, paged_pdf = soffice_convert([sample_docx, paged_docx], "pdf", out)
+    sample_pdf, paged_pdf, indented_pdf = soffice_convert([sample_docx, paged_docx, indented_docx], "pdf", out)
     sample = {"txt": root / "sample_draft.txt", "docx": sample_docx, "pdf": sample_pdf}
     shutil.copyfile(SAMPLE, sample["txt"])
     for target in ("doc", "odt", "rtf"):
@@ -52,7 +54,7 @@ def office_files(tmp_path_factory) -> OfficeFiles:
     # Office itself saves when asked for Word compatibility.
     sample["wps"] = out / "sample_draft.wps"
     shutil.copyfile(sample["doc"], sample["wps"])
-    return OfficeFiles(sample, paged_pdf, "\n".join(paged_paragraphs()))
+    return OfficeFiles(sample, paged_pdf, indented_pdf, "\n".join(paged_paragraphs()))
 
 
 @pytest.fixture(scope="session")

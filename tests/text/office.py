@@ -54,16 +54,21 @@ def soffice_convert(inputs: list[Path], target: str, outdir: Path, *, options: s
 
 
 def write_docx(path: Path, paragraphs: list[str], *, header: str | None = None,
-               footer_page_numbers: bool = False, table: list[list[str]] | None = None) -> None:
-    """A .docx of ``paragraphs`` (and a table after them), optionally with a running header
-    and a footer ``第 N 页 共 M 页`` made of Word's PAGE and NUMPAGES fields."""
+               footer_page_numbers: bool = False, table: list[list[str]] | None = None,
+               indent_first_line: bool = False) -> None:
+    """A .docx of ``paragraphs`` (and a table after them), optionally with a running header,
+    a footer ``第 N 页 共 M 页`` made of Word's PAGE and NUMPAGES fields, and the first line
+    of each paragraph indented by two characters (as 公文 are)."""
     import docx
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
+    from docx.shared import Pt
 
     document = docx.Document()
     for text in paragraphs:
-        document.add_paragraph(text)
+        paragraph = document.add_paragraph(text)
+        if indent_first_line:
+            paragraph.paragraph_format.first_line_indent = Pt(22)  # two characters of the 11 pt default
     if table:
         grid = document.add_table(rows=len(table), cols=len(table[0]))
         for r, row in enumerate(table):

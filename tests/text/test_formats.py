@@ -116,6 +116,14 @@ def test_paged_pdf_reads_as_its_paragraphs_without_headers_footers_page_numbers(
         assert any(_squeeze(source.text[k - 15 : k + 15]) in p for p in paragraphs)
 
 
+def test_indented_paragraphs_of_a_pdf_are_exactly_its_paragraphs(office_files):
+    """With first-line indentation (as 公文 have) even a paragraph whose full line ends with
+    。 at the margin runs on: the text is the paragraphs, one per line, exactly."""
+    source = read_text(office_files.indented_pdf)
+    assert source.text == office_files.paged_source
+    assert len(source.page_starts) >= 4
+
+
 def test_sentence_broken_across_a_pdf_page_is_found_whole(cli, office_files, tmp_path):
     source = read_text(office_files.paged_pdf)
     index = tmp_path / "pdf.sqlite"
@@ -164,6 +172,32 @@ def test_scanned_pdf_without_text_layer_needs_ocr(cli, small_index, tmp_path):
     pdf.save(str(path))
     out = cli("check", path, "--index", small_index)
     assert_one_line_error(out, str(path), "the PDF has no text layer (2 pages of images, e.g. a scan): run OCR")
+
+
+def test_password_protected_pdf_is_one_line(cli, small_index, office_files, tmp_path):
+    from .office import soffice_convert
+
+    options = (':writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+               '"DocumentOpenPassword":{"type":"string","value":"secret"}}')
+    (path,) = soffice_convert([office_files.sample["docx"]], "pdf", tmp_path / "locked", options=options)
+    out = cli("check", path, "--index", small_index)
+    assert_one_line_error(out, str(path), "the PDF is password-protected: save an unprotected copy")
+
+
+def test_pdf_over_the_page_limit_is_refused_before_reading_pages(monkeypatch, tmp_path):
+    import pypdfium2 as pdfium
+
+    from chachong.text.formats import pdf as pdf_reader
+
+    document = pdfium.PdfDocument.new()
+    for _ in range(4):
+        document.new_page(595, 842)
+    path = tmp_path / "long.pdf"
+    document.save(str(path))
+    monkeypatch.setattr(pdf_reader, "MAX_PDF_PAGES", 3)  # 10,000 in earnest
+    with pytest.raises(InputError) as caught:
+        read_text(path)
+    assert caught.value.problem == "not read: the PDF has 4 pages (the limit is 3)"
 
 
 def test_damaged_pdf_is_one_line(cli, small_index, office_files, tmp_path):

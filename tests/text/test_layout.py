@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from chachong.text.formats.layout import display_width, drop_running_lines, join_pages
+from chachong.text.formats.layout import PrintedLine, display_width, drop_running_lines, join_pages
 
 from .ofd_writer import wrap
 
@@ -40,6 +40,23 @@ def test_a_line_runs_on_only_when_full_and_unfinished(first, second, joined):
     result = join_pages([[FULL + "。", FULL + "。", first, second]])
     expected = first + second if joined else first + "\n" + second
     assert result.text == f"{FULL}。\n{FULL}。\n{expected}"
+
+
+def test_first_line_indentation_decides_where_it_is_known():
+    """Paragraphs indented two characters: a flush-left line after a full one runs on even
+    after 。; an indented one begins a paragraph even after a full unfinished line."""
+    para = lambda *lines: [PrintedLine(lines[0], 2.0), *(PrintedLine(t, 0.0) for t in lines[1:])]  # noqa: E731
+    pages = [[
+        *[line for _ in range(5) for line in para(FULL, "短。")],
+        *para(FULL[:-1] + "。", "同一段。"),  # 。 at the margin, the paragraph goes on
+        *para(FULL), *para("新段落。"),  # a full line, then an indented one: a new paragraph
+    ]]
+    assert join_pages(pages).text.split("\n") == [
+        *[FULL + "短。"] * 5, FULL[:-1] + "。同一段。", FULL, "新段落。",
+    ]
+    # Without indentation evidence the punctuation rule stands.
+    flat = [[PrintedLine(line.text, 0.0) for line in pages[0]]]
+    assert join_pages(flat).text.split("\n")[5:7] == [FULL[:-1] + "。", "同一段。"]
 
 
 def test_a_blank_line_the_reader_saw_is_a_paragraph_break():

@@ -18,25 +18,32 @@ one line again, as in a .txt or .docx. `join_pages` does that, in three steps:
    width, measured in display columns (a Chinese character 2, a Latin letter or digit 1,
    as the fonts set them) — does not end with sentence punctuation (。！？；：…), and the
    next line does not open a heading or a numbered item (一、 （一） 1. 第二章 ①).
-   A short line (a title, a paragraph's last line) always ends its paragraph.
+   A short line (a title, a paragraph's last line) always ends its paragraph. When the
+   reader knows where lines begin (PDF) and the file indents the first line of its
+   paragraphs (公文 indent two characters), that decides instead of the punctuation: a
+   full line followed by a flush-left line runs on even if it ends with 。, and an
+   indented line always begins a paragraph.
 3. Wrapped lines are joined with nothing between them (Chinese has no spaces; a number or
    a mask such as ``xxxx`` broken across lines is one again; an English word at a line end
    runs into the next, which matching ignores as it ignores all whitespace); paragraphs
    are joined with ``"\\n"``.
 
-What is not recovered: a paragraph whose full last line ends with 。 is not told from a
-line that ends a sentence at the right margin, so it is joined to nothing and stays a
-paragraph of its own (harmless to matching: 。 ends the sentence either way). Multi-column
+What is not recovered: without first-line indentation (or in an OFD, whose reader does not
+say where lines begin), a paragraph whose full last line ends with 。 is not told from a
+line that ends a sentence at the right margin, so the paragraph is split there into two
+lines (harmless to matching: 。 ends the sentence either way). Multi-column
 order is whatever the reader gives (pdfium's text order; ofdkit finds columns).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 EDGE_LINES = 2
 MIN_RECURRING_PAGES = 3
@@ -46,6 +53,12 @@ FULL_LINE_PERCENTILE = 0.9
 # Below this many columns (10 Chinese characters) no line counts as full: a file of short
 # lines (a list, a table) is left line by line.
 MIN_FULL_WIDTH = 20
+# First-line indentation (PDF, where the reader knows where lines begin): a line beginning
+# this many ems right of the margin is indented; the file marks paragraphs so when at
+# least this share of the evidence agrees, with at least this many paragraph starts seen.
+INDENT_EMS = 1.0
+INDENT_SHARE = 0.8
+MIN_INDENT_EVIDENCE = 3
 
 _SENTENCE_END = frozenset("。．！？!?；;：:…")
 _CLOSERS = frozenset("”’」』）)】》〉\"'")
@@ -90,26 +103,35 @@ def _edge_indices(count: int) -> list[int]:
     return top + [i for i in range(max(count - EDGE_LINES, 0), count) if i not in top]
 
 
+class PrintedLine(NamedTuple):
+    """A line as printed, with where it begins when the reader knows it."""
+
+    text: str
+    indent: float | None = None  # ems right of the page's left margin; None: unknown
+
+
 @dataclass(frozen=True, slots=True)
 class _Line:
     text: str  # stripped, never empty
     after_blank: bool  # a blank line came before it on its page: a break the reader saw
+    indent: float | None
 
 
-def _lines(page: Sequence[str]) -> list[_Line]:
+def _lines(page: Sequence[str | PrintedLine]) -> list[_Line]:
     out: list[_Line] = []
     blank = False
     for raw in page:
-        line = raw.strip()
+        printed = PrintedLine(raw) if isinstance(raw, str) else raw
+        line = printed.text.strip()
         if not line:
             blank = bool(out)
             continue
-        out.append(_Line(line, blank))
+        out.append(_Line(line, blank, printed.indent))
         blank = False
     return out
 
 
-def drop_running_lines(pages: Sequence[Sequence[str]]) -> list[list[str]]:
+def drop_running_lines(pages: Sequence[Sequence[str | PrintedLine]]) -> list[list[str]]:
     """Each page's non-blank lines, stripped, without running headers, footers and page
     numbers (step 1)."""
     return [[line.text for line in page] for page in _drop_running([_lines(p) for p in pages])]
@@ -137,7 +159,7 @@ def _drop_running(pages: list[list[_Line]]) -> list[list[_Line]]:
             end -= 1
         kept = page[start:end]
         if kept and kept[0].after_blank:  # the blank line parted it from a dropped header
-            kept[0] = _Line(kept[0].text, after_blank=False)
+            kept[0] = _Line(kept[0].text, after_blank=False, indent=kept[0].indent)
         out.append(kept)
     return out
 
@@ -162,7 +184,24 @@ def _ends_sentence(line: str) -> bool:
     return bool(stripped) and stripped[-1] in _SENTENCE_END
 
 
-def join_pages(pages: Sequence[Sequence[str]]) -> PagedText:
+def _uses_first_line_indent(lines: Sequence[_Line], full: Callable[[str], bool]) -> bool:
+    """Whether the file marks paragraphs by indenting their first line (as 公文 do, two
+    characters): most lines after a short line (a paragraph's end) are indented, and most
+    lines after a full unfinished line (a wrap) are not."""
+    starts = [b.indent for a, b in itertools.pairwise(lines) if not full(a.text) and b.indent is not None]
+    wraps = [
+        b.indent for a, b in itertools.pairwise(lines)
+        if full(a.text) and not _ends_sentence(a.text) and b.indent is not None
+    ]
+    indented = sum(1 for i in starts if i >= INDENT_EMS)
+    flush = sum(1 for i in wraps if i < INDENT_EMS)
+    return (
+        len(starts) >= MIN_INDENT_EVIDENCE and indented >= INDENT_SHARE * len(starts)
+        and flush >= INDENT_SHARE * len(wraps)
+    )
+
+
+def join_pages(pages: Sequence[Sequence[str | PrintedLine]]) -> PagedText:
     """Paragraphs from the visual lines of each page (steps 1-3 above).
 
     ``pages``: each page's lines in reading order; a blank line between two lines is a
@@ -170,6 +209,11 @@ def join_pages(pages: Sequence[Sequence[str]]) -> PagedText:
     """
     kept = _drop_running([_lines(page) for page in pages])
     threshold = max(MIN_FULL_WIDTH, FULL_LINE_SHARE * _full_width(kept))
+
+    def full(text: str) -> bool:
+        return display_width(text) >= threshold
+
+    indents = _uses_first_line_indent([line for page in kept for line in page], full)
     parts: list[str] = []
     length = 0
     page_starts: list[int] = []
@@ -178,13 +222,12 @@ def join_pages(pages: Sequence[Sequence[str]]) -> PagedText:
     for page in kept:
         waiting += 1
         for line in page:
-            wrapped = (
-                previous is not None
-                and not line.after_blank
-                and display_width(previous) >= threshold
-                and not _ends_sentence(previous)
-                and not _ITEM_START.match(line.text)
-            )
+            if previous is None or line.after_blank or not full(previous) or _ITEM_START.match(line.text):
+                wrapped = False
+            elif indents and line.indent is not None:
+                wrapped = line.indent < INDENT_EMS  # flush left: the paragraph goes on, even after 。
+            else:
+                wrapped = not _ends_sentence(previous)
             sep = "" if wrapped or previous is None else "\n"
             parts.append(sep)
             length += len(sep)

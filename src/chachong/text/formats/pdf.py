@@ -21,10 +21,11 @@ as needing OCR.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from typing import Any, NamedTuple
 
 from ...errors import InputError
-from .layout import PagedText, join_pages
+from .layout import PagedText, PrintedLine, join_pages
 
 # Pages read at most: a long compilation has a few hundred.
 MAX_PDF_PAGES = 10_000
@@ -58,7 +59,7 @@ def pdf_text(data: bytes, *, path: object, max_chars: int) -> PagedText:
         count = len(document)
         if count > MAX_PDF_PAGES:
             raise InputError(f"not read: the PDF has {count:,} pages (the limit is {MAX_PDF_PAGES:,})", path=path)
-        pages: list[list[str]] = []
+        pages: list[list[PrintedLine]] = []
         chars = 0
         for index in range(count):
             page = document[index]
@@ -70,7 +71,7 @@ def pdf_text(data: bytes, *, path: object, max_chars: int) -> PagedText:
                     textpage.close()
             finally:
                 page.close()
-            chars += sum(len(line) for line in lines)
+            chars += sum(len(line.text) for line in lines)
             if chars > max_chars:
                 raise InputError(
                     f"text too large (over {max_chars:,} characters by page {index + 1} of {count}): "
@@ -80,7 +81,7 @@ def pdf_text(data: bytes, *, path: object, max_chars: int) -> PagedText:
             pages.append(lines)
     finally:
         document.close()
-    visible = [ch for page in pages for line in page for ch in line if not ch.isspace()]
+    visible = [ch for page in pages for line in page for ch in line.text if not ch.isspace()]
     if not visible:
         raise InputError(
             f"the PDF has no text layer ({count} page{'s' if count != 1 else ''} of images, e.g. a scan): "
@@ -97,15 +98,26 @@ def pdf_text(data: bytes, *, path: object, max_chars: int) -> PagedText:
     return join_pages(pages)
 
 
-def _page_lines(textpage: Any) -> list[str]:
-    """A page's lines: PDFium's characters split at its line breaks, each line in order."""
+def _page_lines(textpage: Any) -> list[PrintedLine]:
+    """A page's lines: PDFium's characters split at its line breaks, each line in order,
+    with its indentation from the page's left margin (see `_indents`)."""
+    import ctypes
+
     import pypdfium2.raw as pdfium_c
 
+    # PDFium's C functions on the raw handle: the per-character loop is most of the time,
+    # and pypdfium2's wrappers allocate four doubles per call.
+    handle = textpage.raw
+    get_unicode, is_generated, get_box = (
+        pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetCharBox,
+    )
+    box = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+    box_refs = [ctypes.byref(value) for value in box]
     count = textpage.count_chars()
     lines: list[list[_Char]] = [[]]
     for index in range(count):
-        code = pdfium_c.FPDFText_GetUnicode(textpage, index)
-        generated = pdfium_c.FPDFText_IsGenerated(textpage, index) == 1
+        code = get_unicode(handle, index)
+        generated = is_generated(handle, index) == 1
         ch = chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
         if ch in "\r\n":
             if ch == "\n" or not generated:
@@ -113,9 +125,28 @@ def _page_lines(textpage: Any) -> list[str]:
             continue
         if (unicodedata.category(ch) == "Cc" and ch != "\t") or ch in "\ufffe\uffff":
             continue  # PDFium's markers (e.g. 0x02 for a hyphen at a line end)
-        left, bottom, right, top = textpage.get_charbox(index)
+        get_box(handle, index, *box_refs)
+        left, right, bottom, top = (value.value for value in box)
         lines[-1].append(_Char(left, right, ch, generated, (bottom + top) / 2, top - bottom))
-    return [_line_text(line) for line in lines if line]
+    return _indents([line for line in lines if line])
+
+
+def _indents(lines: list[list[_Char]]) -> list[PrintedLine]:
+    """Each line's text and how many ems its first glyph stands right of the page's left
+    margin: the left edge most lines share (binned by half an em), its leftmost glyph."""
+    solid = [[c for c in line if not c.ch.isspace()] for line in lines]
+    heights = sorted(c.height for line in solid for c in line if c.height > 0)
+    if not heights:
+        return [PrintedLine(_line_text(line)) for line in lines]
+    em = heights[len(heights) // 2]
+    lefts = [min(c.left for c in line) if line else None for line in solid]
+    bins = Counter(round(2 * left / em) for left in lefts if left is not None)
+    common = bins.most_common(1)[0][0]
+    margin = min(left for left in lefts if left is not None and round(2 * left / em) == common)
+    return [
+        PrintedLine(_line_text(line), None if left is None else (left - margin) / em)
+        for line, left in zip(lines, lefts)
+    ]
 
 
 def _line_text(chars: list[_Char]) -> str:
