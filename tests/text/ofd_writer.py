@@ -57,8 +57,8 @@ def layout(text: str, *, width_em: float = 32.0, lines_per_page: int = 30) -> li
     return [printed[i : i + lines_per_page] for i in range(0, len(printed), lines_per_page)]
 
 
-def write_ofd(path: Path, pages: list[list[str]], *, running: Running = Running()) -> None:
-    """Write ``pages`` (printed lines) as an OFD file at ``path``."""
+def write_ofd(path: Path, pages: list[list[str]], *, running: Running = Running(), line_mm: float = LINE_MM) -> None:
+    """Write ``pages`` (printed lines, ``line_mm`` apart) as an OFD file at ``path``."""
     uid = 1
 
     def next_id() -> int:
@@ -91,7 +91,7 @@ def write_ofd(path: Path, pages: list[list[str]], *, running: Running = Running(
         for number, lines in enumerate(pages, start=1):
             page_id = next_id()
             refs.append(f'<ofd:Page ID="{page_id}" BaseLoc="Pages/Page_{number - 1}/Content.xml"/>')
-            objects = [text_object(line, MARGIN_X, TOP + i * LINE_MM) for i, line in enumerate(lines)]
+            objects = [text_object(line, MARGIN_X, TOP + i * line_mm) for i, line in enumerate(lines)]
             if running.header:
                 objects.insert(0, text_object(running.header, MARGIN_X, TOP - 2 * LINE_MM))
             if running.footer:

@@ -147,12 +147,14 @@ def test_sentence_broken_across_a_pdf_page_is_found_whole(cli, office_files, tmp
     assert copy["end"] - copy["start"] >= 0.9 * len(sentence)
 
 
-def test_paged_ofd_with_running_lines_reads_as_its_paragraphs(tmp_path):
+@pytest.mark.parametrize("line_mm", [7.5, 12.5])  # 1.5 and 2.5 font sizes apart (ofdkit's gap: 2.2)
+def test_paged_ofd_with_running_lines_reads_as_its_paragraphs(tmp_path, line_mm):
     paragraphs = paged_paragraphs()
     path = tmp_path / "paged.ofd"
-    pages = layout("\n".join(paragraphs), lines_per_page=30)
+    pages = layout("\n".join(paragraphs), lines_per_page=20)
     assert len(pages) >= 3
-    write_ofd(path, pages, running=Running(header=HEADER, footer="内部资料 注意保存", page_number="第 {n} 页"))
+    write_ofd(path, pages, running=Running(header=HEADER, footer="内部资料 注意保存", page_number="第 {n} 页"),
+              line_mm=line_mm)
     source = read_text(path)
     assert HEADER not in source.text and "注意保存" not in source.text and "页" not in source.text[-10:]
     assert_paragraphs_split_only_at_sentence_ends(source.text.split("\n"), paragraphs)

@@ -13,7 +13,8 @@ version is pinned below 0.3 (its API may still change), our own bomb checks run 
 and the tests read OFD files written here to the standard's layout.
 
 ofdkit gives each page's text in reading order, a line per visual line and a blank line
-where the vertical gap says a new block begins; `layout.join_pages` makes paragraphs of it.
+where the vertical gap says a new block begins (see `_page_lines`); `layout.join_pages`
+makes paragraphs of it.
 """
 
 from __future__ import annotations
@@ -51,9 +52,20 @@ def ofd_text(data: bytes, *, path: object, max_chars: int) -> PagedText:
                         f"{len(document.pages)}): split it into smaller files",
                         path=path,
                     )
-                pages.append(text.split("\n"))
+                pages.append(_page_lines(text))
     except ofdkit.OFDLimitError as exc:
         raise InputError(f"not read: {exc}", path=path) from None
     except ofdkit.OFDError as exc:
         raise InputError(f"not a valid .ofd file ({exc})", path=path) from None
     return join_pages(pages)
+
+
+def _page_lines(text: str) -> list[str]:
+    """A page's lines as ofdkit gives them, keeping its blank lines (a vertical gap over
+    2.2 font sizes: a paragraph break) only where they are the exception: with wide line
+    spacing every line follows a gap, and they would say nothing."""
+    lines = text.split("\n")
+    blank = sum(1 for line in lines if not line.strip())
+    if blank * 2 >= len(lines) - blank:
+        return [line for line in lines if line.strip()]
+    return lines
