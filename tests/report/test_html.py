@@ -49,7 +49,7 @@ def hostile_result() -> CheckResult:
                        copy_ratio=0.5, boilerplate_ratio=0.1, max_source_share=0.5,
                        passages=(copy, boiler), sources=(share,), copy_ratio_excluding_quotation=0.5,
                        copy_ratio_excluding_own=0.0,
-                       index=IndexInfo(location="/tmp/<b>index</b>.sqlite", documents=3, works=2,
+                       index=IndexInfo(location="/srv/<b>index</b>.sqlite", documents=3, works=2,
                                        updated="2025-01-01T00:00:00Z", common_docs=3),
                        skipped_sources=(SkippedSource(doc="<b>mine</b>.txt#1", file="x", reason="same content as the draft"),),
                        excluded=("<b>x</b>",))
@@ -90,7 +90,7 @@ def test_hostile_text_is_escaped_and_offsets_survive():
     # what it compared with, the skipped and excluded sources, collections: all text
     assert not dom.find_all(lambda n: n.tag == "b" and n.text() in {"index", "mine", "x", "own"})
     compared = dom.find_all(lambda n: "compared" in n.classes)[0].text()
-    assert "/tmp/<b>index</b>.sqlite: 3 documents in 2 works" in compared and "excluded: <b>x</b>" in compared
+    assert "/srv/<b>index</b>.sqlite: 3 documents in 2 works" in compared and "excluded: <b>x</b>" in compared
     assert "<b>mine</b>.txt#1: same content as the draft" in dom.find_all(lambda n: "skipped" in n.classes)[0].text()
     assert "(<b>own</b>, +2 reprints)" in dom.find_all(lambda n: n.tag == "td" and "doc" in n.classes)[0].text()
     source_side = dom.find_all(lambda n: "source-side" in n.classes)[0].text()
