@@ -134,6 +134,9 @@ def index(
     except Terminated:
         print("chachong: terminated", file=sys.stderr)
         return Terminated.exit_code
+    except KeyboardInterrupt:  # typer turns it into exit status 130 without a word: say it
+        print("chachong: interrupted", file=sys.stderr)
+        return 130
     if json_out:
         print(json_line({
             "index": shown, "added": list(report.added), "replaced": list(report.replaced),
@@ -319,8 +322,8 @@ def pairs(
         int | None,
         typer.Option(
             "--max-docs", metavar="N", min=1,
-            help="Text found in more than N documents is stock phrasing and not counted "
-                 "(like MOSS -m). Default: what check calls common for this index.",
+            help="Text found in more than N works (reprints of one article count once) is stock phrasing and "
+                 "not counted (like MOSS -m). Default: what check calls common for this index.",
             show_default=False,
         ),
     ] = None,
@@ -348,7 +351,7 @@ def pairs(
     if html is not None:
         from .report.html import render_pairs_html
 
-        _write_html(html, render_pairs_html(result))
+        _write_html(html, render_pairs_html(result, compared=index_line(shown, info).plain))
     return 0
 
 

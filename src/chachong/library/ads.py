@@ -29,7 +29,8 @@ _KINDS = (
     ),
     re.compile("文库|资料库|会员|VIP|vip|网盘|付费|下载|[每天日]+更新|持续更新|加群|进群|原创"),  # trade
     re.compile("投稿|转载|版权|侵权|免责|本文由|整理发布"),  # notices
-    re.compile(r"^[【\[][^】\]]{1,16}[】\]]|——|欢迎|添加|加入"),  # a brand, an address to the reader
+    # a brand, an address to the reader
+    re.compile(r"^[【\[][^】\]]{1,16}[】\]]|——|欢迎|添加|加入|请关注|关注公众号|更多(?:范文|资料|材料|精品|内容)"),
 )
 # A numbered paragraph (（一） 一、 1. 一是) is document text, whatever it mentions.
 _NUMBERED = re.compile(

@@ -510,8 +510,10 @@ def _heatmap_svg(result: PairsResult, order: list[int], file_colour: dict[str, s
     return "".join(parts)
 
 
-def render_pairs_html(result: PairsResult, *, title: str = "chachong 文档间复用图") -> str:
-    """The corpus reuse map: a heatmap of shared text between documents and the ranked pairs."""
+def render_pairs_html(result: PairsResult, *, title: str = "chachong 文档间复用图", compared: str = "") -> str:
+    """The corpus reuse map: a heatmap of shared text between documents and the ranked pairs.
+
+    ``compared``: which index it maps (location, size, age), stated under the figures."""
     files = sorted({d.file for d in result.documents})
     file_colour = {f: _colour(i)[1] for i, f in enumerate(files)}
     paired = {d for p in result.pairs for d in (p.a.doc, p.b.doc)}
@@ -528,7 +530,10 @@ def render_pairs_html(result: PairsResult, *, title: str = "chachong 文档间�
         f'<div class="v">{result.stock_sentences:,}</div></div>'
         "</div>"
         f'<p class="sub">见于 {result.max_docs} 篇以上不同文章的文字视为套话，不计入 · text found in more than '
-        f"{result.max_docs} works (reprints count once) is stock phrasing and not counted (--max-docs).</p>"
+        f"{result.max_docs} works (reprints count once) is stock phrasing and not counted (--max-docs)"
+        + (f"; {result.reprint_pairs:,} pairs of reprints (one work) not listed" if result.reprint_pairs else "")
+        + ".</p>"
+        + (f'<p class="sub compared">索引 <span class="en">index</span> {_esc(compared)}</p>' if compared else "")
     )
     legend_files = "".join(
         f'<span><span class="swatch" style="--bg:{file_colour[f]};--fg:{file_colour[f]}"></span>{_esc(f)}</span>'
