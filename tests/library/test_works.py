@@ -143,3 +143,27 @@ def test_works_do_not_depend_on_the_order_of_indexing(index_location, reprint_li
         works = _works(store)
         assert len(works) == 5 and all(len(ms) == 2 and head.startswith("r1_") for head, ms in works.items())
         assert store.library_info().works == 5
+
+
+def test_the_phrase_worker_counts_the_works_the_index_will_have(monkeypatch, index_location, reprint_library):
+    """The second process computing the phrase table beside `index` predicts the works after the
+    write (indexed ones joined by the run's links), so its table is the one cached."""
+    from chachong.phrases import worker
+
+    monkeypatch.setattr(worker, "BACKGROUND_MIN_CHARS", 0)
+    monkeypatch.setattr(worker, "_usable_cpus", lambda: 2)
+    accepted: list[bool] = []
+    original = worker.cache_if_current
+
+    def spy(*args, **kwargs):
+        accepted.append(original(*args, **kwargs))
+        return accepted[-1]
+
+    monkeypatch.setattr(worker, "cache_if_current", spy)
+    with open_store(index_location, create=True) as store:
+        for folder in ("corpus", "reprints"):  # the reprints join works already indexed
+            job = worker.BackgroundPhraseTable(index_location)
+            index_paths(store, [reprint_library.root / folder], on_split=job.start)
+            table = job.finish(store)
+        assert accepted == [True, True] and job.in_background
+        assert table == phrase_table(store) and table.documents == store.library_info().works == 49
