@@ -18,6 +18,11 @@ Layout (never pickle: strings, JSON and raw little-endian numpy buffers):
   kept resolvable for `RETIRE_GRACE_S` for checks that looked their sentences up before
   the replacement (``generation`` in meta counts commits);
 * ``{P}:edge`` (hash): edge-line key -> ``"occurrences files"``;
+* the library layer: in each file record its identity (``name``), ``collection`` and per
+  document its ordinal, length, work and near-duplicate links; ``{P}:dsketch`` (hash):
+  document id -> its document-level LSH keys (int64 each); ``{P}:dband`` (hash): band byte +
+  key -> packed uint32 ids of the documents with that key (what an ``index`` run looks its
+  documents' reprints up in);
 * ``{P}:lock``: the writers' lock (redis-py's `Lock`: token, timeout, atomic release);
 * ``P:d:ID`` (hash): one document: file, ordinal, title, offsets, ``spans`` (int32 pairs)
   and its text;

@@ -9,7 +9,10 @@ Layout of the SQLite index (one file, WAL journal, every write one transaction):
   (``segment, band, first_key -> keys, ids``). A lookup is one B-tree seek to a chunk
   and a binary search inside it, so opening an index reads nothing up front and a
   check's memory does not grow with the index. Each ``index`` run adds one segment
-  (incremental, no rebuild); past `MAX_SEGMENTS` they are merged (see `_compact`).
+  (incremental, no rebuild); past `MAX_SEGMENTS` they are merged (see `_compact`);
+* the library layer: each file's identity (``name``, unique) and ``collection``, each
+  document's ``work``, the near-duplicate links between documents (``doc_links``) and the
+  document-level LSH keys new documents are compared with (``doc_bands``).
 
 Never pickle: everything is SQL values and raw little-endian numpy buffers.
 """
@@ -714,8 +717,10 @@ class SqliteStore:
                " JOIN files f ON f.id = d.file_id")
         args: tuple[str, ...] = ()
         if files is not None or works is not None:
-            sql += (" WHERE f.path IN (SELECT value FROM json_each(?))"
-                    " OR d.work IN (SELECT value FROM json_each(?))")
+            # A union of two indexed lookups (an OR of the two would scan every document).
+            sql += (" WHERE d.id IN (SELECT d2.id FROM files f2 JOIN documents d2 ON d2.file_id = f2.id"
+                    " WHERE f2.path IN (SELECT value FROM json_each(?))"
+                    " UNION SELECT d3.id FROM documents d3 WHERE d3.work IN (SELECT value FROM json_each(?)))")
             args = (json.dumps(sorted(files or ())), json.dumps(sorted(works or ())))
         return [
             CatalogEntry(id=r[0], file=r[1], file_name=r[2], ordinal=r[3], collection=r[4], work=r[5])
