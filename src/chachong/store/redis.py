@@ -324,8 +324,8 @@ class RedisStore:
         if version.decode() != SCHEMA_VERSION:
             raise IndexFileError(
                 f"index written by an incompatible version (schema {version.decode()}, this "
-                f"chachong reads schema {SCHEMA_VERSION}); rebuild it under another prefix= or "
-                "after deleting its keys",
+                f"chachong reads schema {SCHEMA_VERSION}); rebuild it with: chachong index --index "
+                f"{self.location} PATH, once its keys are deleted (or under another prefix=)",
                 path=self.location,
             )
         try:
