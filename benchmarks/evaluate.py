@@ -4,12 +4,18 @@
     python benchmarks/evaluate.py --seeds 1,2,3 --json     # one JSON object
     python benchmarks/evaluate.py --seeds 1 --failures 5   # worst 5 cases of every kind, for tuning
     python benchmarks/evaluate.py --seed 2 --tune-seed 1   # the older form: seeds 1 and 2
+    python benchmarks/evaluate.py --library DIR            # against the library in DIR (see below)
 
 Builds a fresh index of the bundled corpus in a temporary directory (so the user's cache
 plays no part), generates drafts with eval_generate.generate(seed) — fifteen kinds of
 copying, from verbatim passages to clauses inside the drafter's own sentence and 降重
 paraphrase (the kinds are described in eval_generate's docstring) — runs check_text and
 the 13-character rule on each, and scores both with the PAN measures (eval_measures.py).
+
+``--library DIR`` indexes DIR instead of the bundled corpus, e.g. the corpus with reprints of
+every file (``python benchmarks/reprints.py DIR``): the drafts are still made from the bundled
+corpus's documents — the library's copies of its files (same SHA-256) — so they are the very
+drafts of the plain run, and the scores say what the rest of the library changes.
 
 Seeds: the first is the tuning seed (the one to look at while changing the detector,
 ``--failures`` lists its cases), the second the report seed (README tables), the third a
@@ -33,6 +39,7 @@ detections, and one stock phrase found in five documents adds four detections of
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import tempfile
@@ -285,6 +292,14 @@ def failures(r: Run, system: str, limit: int, kinds=TYPES) -> str:
     return "\n".join(lines)
 
 
+def _draft_sources(store):
+    """The documents drafts are made from: those of the index's copies of the bundled corpus
+    files (all of them when the index is the bundled corpus), in index order."""
+    corpus = {hashlib.sha256(p.read_bytes()).hexdigest() for p in bundled_corpus_dir().glob("*.txt")}
+    files = {f.path for f in store.files() if f.sha256 in corpus}
+    return [d for d in store.documents() if d.file in files]
+
+
 def _seeds(args) -> list[int]:
     if args.seeds:
         return [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -320,14 +335,16 @@ def main(argv: list[str] | None = None) -> int:
                              "(tuning) seed")
     parser.add_argument("--kind", action="append", choices=TYPES, default=None,
                         help="with --failures: only these kinds (repeatable)")
+    parser.add_argument("--library", type=Path, default=None, metavar="DIR",
+                        help="index DIR instead of the bundled corpus (drafts still come from the corpus's files)")
     args = parser.parse_args(argv)
     seeds = _seeds(args)
     roles = _roles(args, seeds)
     with tempfile.TemporaryDirectory() as tmp:
         store = open_index(Path(tmp) / "corpus.sqlite", create=True)
         try:
-            index_paths(store, [bundled_corpus_dir()])
-            documents = store.documents()
+            index_paths(store, [args.library or bundled_corpus_dir()])
+            documents = _draft_sources(store)
             rule = ThirteenCharRule(documents)
             runs = [run(store, documents, rule, s, args.drafts, role) for s, role in zip(seeds, roles)]
         finally:

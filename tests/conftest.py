@@ -151,3 +151,9 @@ def brute_force_candidates(keys, ids, probe) -> dict[tuple[int, int], int]:
         for j in np.flatnonzero(shared):
             expected[(qi, int(ids[j]))] = int(shared[j])
     return expected
+
+
+def findings(result) -> dict:
+    """A check result's JSON without the ``index`` object (where the index is and when it last
+    changed): what two checks of the same draft against equal indexes must agree on."""
+    return {k: v for k, v in result.to_json().items() if k != "index"}

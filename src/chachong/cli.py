@@ -12,7 +12,7 @@ from typing import IO, Annotated, Any, Protocol, runtime_checkable
 
 import typer
 
-from .errors import ChachongError, UsageError
+from .errors import ChachongError, IndexFileError, UsageError
 from .store import Store
 
 app = typer.Typer(
@@ -47,57 +47,136 @@ def _location(index: str | None) -> str:
     return index or default_index_location()
 
 
-def _open_for_reading(index: str | None) -> Store:
-    """Open the index; with none there yet, build it from the bundled corpus first."""
-    from .indexer import ensure_index
-    from .report.terminal import progress_bar
+def _shown(location: str) -> str:
+    """``location`` as printed (a Redis password blanked)."""
+    from .store import is_shared
 
-    with progress_bar("building the default index") as update:
-        return ensure_index(_location(index), on_progress=update)
+    if is_shared(location):
+        from .store.redis import redact
+
+        return redact(location)
+    return location
+
+
+def _open_for_reading(index: str | None) -> Store:
+    """Open the index. Only the default per-user index (neither --index nor CHACHONG_INDEX) is
+    built from the bundled corpus when missing: any other location must hold an index, so a
+    misspelt path or a new Redis database is an error, never a demo library."""
+    from .indexer import ensure_index
+    from .library.lifecycle import first_run
+    from .report.terminal import progress_bar
+    from .store import open_store, store_exists
+
+    location = _location(index)
+    if index is not None:
+        if not store_exists(location):
+            shown = _shown(location)
+            raise IndexFileError(f"no index at {shown}; create it with: chachong index PATH --index {shown}")
+        return open_store(location)
+    with first_run(location, created=not store_exists(location)), \
+            progress_bar("building the default index") as update:
+        return ensure_index(location, on_progress=update)
+
+
+def _collection_name(name: str) -> str:
+    if not name or len(name) > 64 or any(not ch.isprintable() or ch.isspace() or ch in "/#" for ch in name):
+        raise UsageError(f"--collection takes a name of 1-64 characters without spaces, '/' or '#', got {name!r}")
+    return name
 
 
 @app.command()
 def index(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .docx) to add.")],
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.txt, .docx) to add.")] = None,
     index: IndexOption = None,
     json_out: JsonOption = False,
+    collection: Annotated[
+        str | None,
+        typer.Option("--collection", metavar="NAME", help="Collection of the files added (default: library; "
+                     "'quotation': texts drafts may quote, 'own': your own earlier documents). Files already "
+                     "indexed move to it.", show_default=False),
+    ] = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Also take out indexed files that are gone from the folders given "
+                           "(from anywhere, with no PATH).")
+    ] = False,
 ) -> int:
     """Add files or folders to the index (incremental: unchanged files are skipped)."""
     from .indexer import index_paths
+    from .library.lifecycle import Terminated, first_run
     from .phrases.worker import BackgroundPhraseTable
     from .report.jsonl import json_line
     from .report.terminal import console_for, progress_bar, render_index_report
-    from .store import open_store, remove_store, store_exists
+    from .store import open_store, store_exists
 
+    if not paths and not prune:
+        raise UsageError("give the files or folders to index (or --prune)")
+    if collection is not None:
+        collection = _collection_name(collection)
     location = _location(index)
     created = not store_exists(location)
-    store = open_store(location, create=True)
-    # The phrase table is computed here, so the next check need not: beside MinHash and
-    # the write, in a second process, when the run is large enough to gain from it.
-    phrases = BackgroundPhraseTable(location)
     try:
-        with progress_bar("indexing") as update:
-            report = index_paths(store, paths, on_progress=update, on_split=phrases.start)
-        if report.documents:
-            phrases.finish(store)
-    except ChachongError:
-        store.close()
-        if created:
-            remove_store(location)  # a first run that failed leaves no empty index behind
-        raise
-    finally:
-        phrases.cancel()
-    store.close()
+        # A first run that does not complete (an error, Ctrl-C, SIGTERM) leaves no index behind.
+        with first_run(location, created=created):
+            store = open_store(location, create=True)
+            # The phrase table is computed here, so the next check need not: beside MinHash and
+            # the write, in a second process, when the run is large enough to gain from it.
+            phrases = BackgroundPhraseTable(location)
+            try:
+                with progress_bar("indexing") as update:
+                    report = index_paths(store, paths or [], on_progress=update, on_split=phrases.start,
+                                         collection=collection, prune=prune)
+                if report.documents or report.pruned or report.moved:
+                    phrases.finish(store)
+                shown = store.location
+            finally:
+                phrases.cancel()
+                store.close()
+    except Terminated:
+        print("chachong: terminated", file=sys.stderr)
+        return Terminated.exit_code
+    except KeyboardInterrupt:  # typer turns it into exit status 130 without a word: say it
+        print("chachong: interrupted", file=sys.stderr)
+        return 130
     if json_out:
         print(json_line({
-            "index": location, "added": list(report.added), "replaced": list(report.replaced),
+            "index": shown, "added": list(report.added), "replaced": list(report.replaced),
             "unchanged": list(report.unchanged), "documents": report.documents,
             "sentences": report.sentences, "chars": report.chars,
             "skipped": [{"file": f, "reason": r} for f, r in report.skipped],
             "warnings": [{"file": f, "warning": w} for f, w in report.warnings],
+            "moved": list(report.moved), "pruned": list(report.pruned),
         }))
     else:
-        render_index_report(report, location, console_for(sys.stdout))
+        render_index_report(report, shown, console_for(sys.stdout))
+    return 0
+
+
+@app.command()
+def remove(
+    targets: Annotated[list[str], typer.Argument(
+        metavar="PATH|DOC...", help="Documents (NAME#N), indexed files (name or path), or files and folders on disk.")],
+    index: IndexOption = None,
+    json_out: JsonOption = False,
+) -> int:
+    """Take documents out of the index (one transaction; nothing is removed if a target is unknown)."""
+    from .library.lifecycle import resolve_removal
+    from .report.jsonl import json_line
+
+    store = _open_for_reading(index)
+    try:
+        with store.snapshot() as view:
+            removal = resolve_removal(view, targets)
+        store.remove(paths=removal.files, documents=[e.id for e in removal.documents])
+        left, shown = store.library_info(), store.location
+    finally:
+        store.close()
+    if json_out:
+        print(json_line({"index": shown, "removed_files": list(removal.files),
+                         "removed_documents": [e.name for e in removal.documents],
+                         "removed": removal.count, "documents": left.documents, "works": left.works}))
+    else:
+        print(f"{shown}: removed {removal.count} document(s) ({len(removal.files)} whole file(s)); "
+              f"{left.documents} documents in {left.works} works left")
     return 0
 
 
@@ -109,16 +188,25 @@ def docs(index: IndexOption = None, json_out: JsonOption = False) -> int:
 
     store = _open_for_reading(index)
     try:
-        documents = store.documents()
-        files = store.files()
+        with store.snapshot() as view:
+            documents = view.documents()
+            files = view.files()
+            info = view.library_info()
+            shown = view.location
     finally:
         store.close()
+    heads = {d.id: d.name for d in documents if d.work == d.id}
+    members: dict[int, int] = {}
+    for d in documents:
+        members[d.work] = members.get(d.work, 0) + 1
     if json_out:
         for d in documents:
             print(json_line({"doc": d.name, "file": d.file, "title": d.title, "chars": d.chars,
-                             "start": d.start, "end": d.end, "sentences": d.sentence_count}))
+                             "start": d.start, "end": d.end, "sentences": d.sentence_count,
+                             "collection": d.collection, "work": heads.get(d.work, d.name),
+                             "reprints": members[d.work] - 1}))
     else:
-        render_docs(documents, files, console_for(sys.stdout))
+        render_docs(documents, files, console_for(sys.stdout), location=shown, info=info)
     return 0
 
 
@@ -135,11 +223,18 @@ def check(
     html: HtmlOption = None,
     common_docs: Annotated[
         int | None,
-        typer.Option("--common-docs", metavar="N", help="A phrase in at least N indexed documents is "
-                     "boilerplate (套话), not copying. Default: √documents/2, at least 3."),
+        typer.Option("--common-docs", metavar="N", help="A phrase in at least N indexed works (reprints of "
+                     "one article count once) is boilerplate (套话), not copying. Default: √works/2, at least 3."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", metavar="FILE|DOC|COLLECTION", help="Do not match against this file (or "
+                     "folder), document (NAME#N) or collection, nor the reprints of a file or document. "
+                     "Repeatable.", show_default=False),
     ] = None,
 ) -> int:
     """Check drafts for passages copied from indexed documents."""
+    from .indexer import label_for
     from .match.check import CheckOptions, check_text
     from .report.jsonl import json_line
     from .report.terminal import console_for, render_check
@@ -162,7 +257,8 @@ def check(
     try:
         console = console_for(sys.stdout)
         for src in sources:
-            result = check_text(store, src.text, file=str(src.path), options=options)
+            result = check_text(store, src.text, file=str(src.path), options=options, exclude=exclude or (),
+                                sha256=src.sha256, draft_path=label_for(Path(src.path)))
             results.append(result)
             over |= fail_over is not None and result.copy_ratio > fail_over
             if json_out:
@@ -193,7 +289,7 @@ def phrases(
     """List the most common stock phrases (套话) across the indexed documents."""
     from .phrases import phrase_table
     from .report.jsonl import json_line
-    from .report.terminal import console_for, phrases_csv, render_phrases
+    from .report.terminal import console_for, index_line, phrases_csv, render_phrases
 
     if top < 1:
         raise UsageError(f"--top takes a positive number, got {top}")
@@ -202,6 +298,7 @@ def phrases(
     store = _open_for_reading(index)
     try:
         table = phrase_table(store, min_docs=min_docs)
+        shown, info = store.location, store.library_info()
     finally:
         store.close()
     if json_out:
@@ -210,7 +307,9 @@ def phrases(
     elif csv_out:
         sys.stdout.write(phrases_csv(table, top=top))
     else:
-        render_phrases(table, console_for(sys.stdout), top=top)
+        console = console_for(sys.stdout)
+        console.print(index_line(shown, info))
+        render_phrases(table, console, top=top)
     return 0
 
 
@@ -223,8 +322,8 @@ def pairs(
         int | None,
         typer.Option(
             "--max-docs", metavar="N", min=1,
-            help="Text found in more than N documents is stock phrasing and not counted "
-                 "(like MOSS -m). Default: what check calls common for this index.",
+            help="Text found in more than N works (reprints of one article count once) is stock phrasing and "
+                 "not counted (like MOSS -m). Default: what check calls common for this index.",
             show_default=False,
         ),
     ] = None,
@@ -232,24 +331,27 @@ def pairs(
     """Which indexed documents share text (beyond stock phrasing) with which, ranked."""
     from .match.pairs import find_pairs
     from .report.jsonl import json_line
-    from .report.terminal import console_for, render_pairs
+    from .report.terminal import console_for, index_line, render_pairs
 
     if html is not None:
         _check_writable(html)
     store = _open_for_reading(index)
     try:
         result = find_pairs(store, max_docs=max_docs)
+        shown, info = store.location, store.library_info()
     finally:
         store.close()
     if json_out:
         for pair in result.pairs:
             print(json_line(pair.to_json()))
     else:
-        render_pairs(result, console_for(sys.stdout))
+        console = console_for(sys.stdout)
+        console.print(index_line(shown, info))
+        render_pairs(result, console)
     if html is not None:
         from .report.html import render_pairs_html
 
-        _write_html(html, render_pairs_html(result))
+        _write_html(html, render_pairs_html(result, compared=index_line(shown, info).plain))
     return 0
 
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ChachongError, InputError
-from .model import NewDocument, NewFile
+from .library.ads import ad_like
+from .library.linking import RunDocument, link_documents
+from .library.naming import choose_name, relative_name
+from .model import DEFAULT_COLLECTION, FileRecord, Link, NewDocument, NewFile
 from .sketch.keys import sentence_keys
 from .sketch.lsh import LshParams
 from .store import Store, open_store, store_exists
@@ -44,6 +47,8 @@ class SplitFile:
     sha256: str
     text: str
     documents: tuple[DocumentSpan, ...]
+    name: str = ""  # its identity (`FileRecord.name`)
+    links: tuple[Link, ...] = ()  # its documents' near-duplicate links (`NewFile.links`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,8 @@ class IndexReport:
     sentences: int
     chars: int
     warnings: tuple[tuple[str, str], ...]  # (path, warning)
+    moved: tuple[str, ...] = ()  # unchanged files moved to the collection asked for
+    pruned: tuple[str, ...] = ()  # files gone from the folders indexed, taken out (--prune)
 
 
 def bundled_corpus_dir() -> Path:
@@ -90,6 +97,30 @@ def label_for(path: Path) -> str:
     return str(resolved)
 
 
+def disk_path(label: str) -> Path:
+    """Where the file indexed as ``label`` is on disk (the inverse of `label_for`)."""
+    if label.startswith(BUNDLED_LABEL + "/"):
+        try:
+            return bundled_corpus_dir() / label[len(BUNDLED_LABEL) + 1 :]
+        except ChachongError:
+            pass
+    return Path(label)
+
+
+def missing_files(files: Iterable[FileRecord], paths: Sequence[str | Path]) -> list[str]:
+    """Paths of indexed files no longer on disk: under the folders among ``paths``, or
+    anywhere when ``paths`` is empty (what ``index --prune`` takes out)."""
+    folders = [Path(p).resolve() for p in paths if Path(p).is_dir()]
+    gone = []
+    for f in files:
+        where = disk_path(f.path)
+        if where.exists():
+            continue
+        if not paths or any(where.is_relative_to(folder) for folder in folders):
+            gone.append(f.path)
+    return sorted(gone)
+
+
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files to index: named files as they are, folders walked (sorted) for readable types."""
     files: list[Path] = []
@@ -121,16 +152,18 @@ def _edge_keys(text: str) -> dict[str, int]:
 
 
 def _set_aside_keys(text: str, recurring: set[str]) -> frozenset[str]:
-    """Recurring lines that stand at the start or end of a file (ads, watermarks).
+    """Recurring lines that stand at the start or end of a file and read as ads or watermarks.
 
-    A line qualifies only as part of an unbroken block of recurring lines reaching the
-    file's first or last line: stock phrases inside documents recur too, but never there.
+    A line qualifies only as part of an unbroken block of such lines reaching the file's
+    first or last line: stock phrases inside documents recur too, but never there; and only
+    if it reads as an ad (`library.ads`): a reprinted article's title and first lines recur
+    at a file's edge too.
     """
     keys = [k for k in (line_key(line) for line in text.splitlines()) if k]
     out: set[str] = set()
     for seq in (keys, list(reversed(keys))):
         for k in seq:
-            if k not in recurring:
+            if k not in recurring or not ad_like(k):
                 break
             out.add(k)
     return frozenset(out)
@@ -173,17 +206,24 @@ def encode_file(
     )
 
 
-def index_paths(
+def index_paths(  # noqa: PLR0915 - one run, in steps
     store: Store, paths: Sequence[str | Path], *, on_progress: Progress | None = None,
-    on_split: OnSplit | None = None,
+    on_split: OnSplit | None = None, collection: str | None = None, prune: bool = False,
 ) -> IndexReport:
     """Add files and folders to ``store``; unchanged files are left as they are.
 
     ``on_split(files)`` is called once every new file is split into documents and before
     the slow part (MinHash and the write) begins, with the files being added or replaced,
     so work that needs only the documents can run meanwhile.
+
+    ``collection``: the collection of the files added (default: `DEFAULT_COLLECTION`, or
+    the one a file had); unchanged files in another collection are moved to it. ``prune``:
+    also take out indexed files that are gone from the folders in ``paths`` (from anywhere,
+    when ``paths`` is empty).
     """
     files, skipped = collect_files(paths)
+    roots = [Path(p) for p in paths if Path(p).is_dir()]
+    wanted: dict[str, str] = {}  # label -> the name it would get
     explicit = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
     sources: list[tuple[str, SourceText]] = []
     unchanged: list[str] = []
@@ -194,6 +234,7 @@ def index_paths(
         if label in seen:
             continue
         seen.add(label)
+        wanted[label] = relative_name(path, roots)
         try:
             source = read_text(path)
         except InputError as exc:
@@ -226,20 +267,47 @@ def index_paths(
     }
 
     splits = [split_file(source, label=label, recurring=recurring) for label, source in sources]
+    # The library layer: identities, collections, near-duplicate links (before the worker
+    # starts: the phrase table counts works).
+    indexed = {f.path: f for f in store.files()}
+    taken = {f.name: f.path for f in indexed.values()}
+    names: dict[str, str] = {}
+    for label, _ in sources:
+        old = indexed.get(label)
+        names[label] = old.name if old is not None else choose_name(wanted[label], label, taken)
+        taken[names[label]] = label
+    collections = {
+        label: collection or (indexed[label].collection if label in indexed else DEFAULT_COLLECTION)
+        for label, _ in sources
+    }
+    moved = sorted(p for p in unchanged if collection is not None and indexed[p].collection != collection)
+    pruned = missing_files(indexed.values(), [str(p) for p in paths]) if prune else []
+    linked = link_documents(store, [
+        RunDocument(label, span.ordinal, source.text[span.start : span.end])
+        for (label, source), split in zip(sources, splits) for span in split.documents
+    ], replaced=set(replaced) | set(pruned))
     if on_split and sources:
         on_split([
-            SplitFile(path=label, sha256=source.sha256, text=source.text, documents=split.documents)
+            SplitFile(path=label, sha256=source.sha256, text=source.text, documents=split.documents,
+                      name=names[label], links=linked.links.get(label, ()))
             for (label, source), split in zip(sources, splits)
         ])
     new_files: list[NewFile] = []
     for i, ((label, source), split) in enumerate(zip(sources, splits)):
         if on_progress:
             on_progress(i, len(sources), label)
-        new_files.append(encode_file(source, label=label, recurring=recurring, params=store.params,
-                                     split=split))
+        encoded = encode_file(source, label=label, recurring=recurring, params=store.params, split=split)
+        new_files.append(replace(
+            encoded, name=names[label], collection=collections[label],
+            sketches=linked.sketches.get(label), links=linked.links.get(label, ()),
+        ))
     if on_progress:
         on_progress(len(sources), len(sources), "writing index")
+    # Three transactions, each complete: a failure in one leaves the index in a state the
+    # next run completes (input errors have all been raised by now).
+    store.remove(paths=pruned)
     store.write(new_files)
+    store.set_collection(moved, collection or DEFAULT_COLLECTION)
     return IndexReport(
         added=tuple(nf.path for nf in new_files if nf.path not in replaced),
         replaced=tuple(replaced),
@@ -249,6 +317,7 @@ def index_paths(
         sentences=sum(int(d.spans.shape[0]) for nf in new_files for d in nf.documents),
         chars=sum(d.end - d.start for nf in new_files for d in nf.documents),
         warnings=tuple((nf.path, w) for nf in new_files for w in nf.warnings),
+        moved=tuple(moved), pruned=tuple(pruned),
     )
 
 

@@ -21,8 +21,17 @@ UInt32Array = npt.NDArray[np.uint32]  # code points, MinHash values, packed sent
 BoolArray = npt.NDArray[np.bool_]
 
 
-def document_name(file: str, ordinal: int) -> str:
-    return f"{file.rsplit('/', 1)[-1]}#{ordinal}"
+# Collections (index --collection NAME): every file belongs to one. Two names have a meaning
+# in a check's ratios, as CNKI's 去除引用 and 去除本人: texts a document may legitimately quote,
+# and the office's own earlier documents.
+DEFAULT_COLLECTION = "library"
+QUOTATION = "quotation"
+OWN = "own"
+
+
+def document_name(file_name: str, ordinal: int) -> str:
+    """A document's identity: its file's identity (unique in the index) and its ordinal."""
+    return f"{file_name}#{ordinal}"
 
 
 # -- records ------------------------------------------------------------------------------
@@ -37,6 +46,8 @@ class FileRecord:
     declared_count: int | None
     warnings: tuple[str, ...]
     set_aside: tuple[str, ...]  # distinct ads/watermark lines kept out of documents
+    name: str  # identity, unique in the index: the path relative to the folder it was indexed from
+    collection: str
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -50,11 +61,14 @@ class DocumentRecord:
     text: str  # file_text[start:end]
     sent_base: int  # global id of its first indexed sentence
     spans: Int32Array  # (n, 2) original spans of its sentences, relative to start
+    file_name: str  # the file's identity (`FileRecord.name`)
+    collection: str
+    work: int  # the work (group of near-duplicate documents) it belongs to: its first member's id
 
     @property
     def name(self) -> str:
-        """Stable human-readable id: FILE_NAME#ORDINAL."""
-        return document_name(self.file, self.ordinal)
+        """Identity, unique in the index: FILE_NAME#ORDINAL (FILE_NAME: `FileRecord.name`)."""
+        return document_name(self.file_name, self.ordinal)
 
     @property
     def chars(self) -> int:
@@ -76,6 +90,12 @@ class NewDocument:
     keys: IntArray  # (n, bands) LSH band keys
 
 
+# A near-duplicate link of a document being written (by its ordinal) to another document:
+# an indexed one (its id) or one written in the same run (file path, ordinal).
+DocRef = int | tuple[str, int]
+Link = tuple[int, DocRef]
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class NewFile:
     path: str
@@ -87,6 +107,41 @@ class NewFile:
     set_aside: tuple[str, ...]
     edge_lines: dict[str, int]  # line key -> occurrences in this file (for ad detection)
     documents: tuple[NewDocument, ...]
+    # The library layer (`chachong.library`), filled in by the indexer after encoding: the
+    # file's identity ("" lets the store name it after the file), its collection, its
+    # documents' sketches (document order) and their near-duplicate links.
+    name: str = ""
+    collection: str = DEFAULT_COLLECTION
+    sketches: IntArray | None = None  # (documents, library.works.DOC_BANDS) document-level LSH keys
+    links: tuple[Link, ...] = ()
+
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    """One indexed document as the library layer sees it: who it is, not what it says."""
+
+    id: int  # the store's id of the document
+    file: str  # its file's path (as `FileRecord.path`)
+    file_name: str  # its file's identity (`FileRecord.name`)
+    ordinal: int
+    collection: str
+    work: int  # id of the work's first member (`DocumentRecord.work`)
+
+    @property
+    def name(self) -> str:
+        return document_name(self.file_name, self.ordinal)
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryInfo:
+    """The size and age of an index, as reports state it."""
+
+    documents: int
+    works: int
+    updated: str | None  # ISO 8601 UTC time of the last change; None for an index never written
+    works_digest: str  # changes whenever the set of works (their first members) changes
+    collections: dict[str, int]  # documents per collection
 
 
 # -- results ------------------------------------------------------------------------------
@@ -97,9 +152,12 @@ class SourceRef:
     title: str
     start: int  # offsets into the source file's text
     end: int
+    collection: str = DEFAULT_COLLECTION
+    reprints: int = 0  # other documents of the same work (near-duplicates of this one)
 
     def to_json(self) -> dict[str, Any]:
-        return {"doc": self.doc, "file": self.file, "title": self.title, "start": self.start, "end": self.end}
+        return {"doc": self.doc, "file": self.file, "title": self.title, "start": self.start, "end": self.end,
+                "collection": self.collection, "reprints": self.reprints}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +214,33 @@ class SourceShare:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexInfo:
+    """What a check compared the draft with: every report states it."""
+
+    location: str  # as shown to users (a password blanked)
+    documents: int
+    works: int  # groups of near-duplicate documents (reprints count once)
+    updated: str | None  # when the index last changed (ISO 8601, UTC)
+    common_docs: int  # a phrase in at least this many works is stock phrasing
+
+    def to_json(self) -> dict[str, Any]:
+        return {"location": self.location, "documents": self.documents, "works": self.works,
+                "updated": self.updated, "common_docs": self.common_docs}
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedSource:
+    """An indexed document the draft was not matched against, and why."""
+
+    doc: str
+    file: str
+    reason: str  # "same content as the draft" / "an earlier version of the draft" / "excluded"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"doc": self.doc, "file": self.file, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     file: str
     text: str
@@ -166,6 +251,14 @@ class CheckResult:
     max_source_share: float
     passages: tuple[Passage, ...]
     sources: tuple[SourceShare, ...]
+    # As copy_ratio, without the passages whose source's work has a document in the
+    # collection `QUOTATION` (resp. `OWN`): CNKI's 去除引用 / 去除本人 ratios.
+    copy_ratio_excluding_quotation: float
+    copy_ratio_excluding_own: float
+    index: IndexInfo | None = None
+    thresholds: dict[str, int] | None = None  # the check's other options (min_passage_chars …)
+    skipped_sources: tuple[SkippedSource, ...] = ()
+    excluded: tuple[str, ...] = ()  # check --exclude values, as given
 
     @property
     def copies(self) -> tuple[CopyPassage, ...]:
@@ -180,6 +273,8 @@ class CheckResult:
             "file": self.file,
             "chars": self.chars,
             "copy_ratio": round(self.copy_ratio, 4),
+            "copy_ratio_excluding_quotation": round(self.copy_ratio_excluding_quotation, 4),
+            "copy_ratio_excluding_own": round(self.copy_ratio_excluding_own, 4),
             "boilerplate_ratio": round(self.boilerplate_ratio, 4),
             "max_source_share": round(self.max_source_share, 4),
             "passages": [p.to_json() for p in self.passages],
@@ -187,4 +282,8 @@ class CheckResult:
                 {**s.source.to_json(), "chars": s.chars, "share": round(s.share, 4), "passages": s.passages}
                 for s in self.sources
             ],
+            "skipped_sources": [s.to_json() for s in self.skipped_sources],
+            "excluded": list(self.excluded),
+            "index": self.index.to_json() if self.index else None,
+            "thresholds": self.thresholds,
         }

@@ -8,7 +8,15 @@ when the environment variable CI is set: there they must run.
 from __future__ import annotations
 
 from chachong.match.check import check_text
-from chachong.model import BoilerplatePassage, CheckResult, CopyPassage, SourceRef, SourceShare
+from chachong.model import (
+    BoilerplatePassage,
+    CheckResult,
+    CopyPassage,
+    IndexInfo,
+    SkippedSource,
+    SourceRef,
+    SourceShare,
+)
 from chachong.report.html import DiffOp, char_diff, render_check_html
 
 from ..browser import browser_dom, marks, need_chromium, parse
@@ -32,14 +40,19 @@ def hostile_result() -> CheckResult:
     b0 = text.index("县委县政府")
     b1 = text.index("的套话")
     src = SourceRef(doc="evil.txt#1", file="corpus/<b>evil</b>.txt", title="标题</title><script>document.title='t'</script>",
-                    start=10, end=10 + c1 - c0)
+                    start=10, end=10 + c1 - c0, collection="<b>own</b>", reprints=2)
     copy = CopyPassage(start=c0, end=c1, score=0.9, source=src, text=text[c0:c1],
                        source_text="<script>alert(1)</script>原文 & 来源\x00", sentences=2)
     boiler = BoilerplatePassage(start=b0, end=b1, text=text[b0:b1], common_to=7)
     share = SourceShare(source=src, chars=40, share=0.5, passages=1)
     return CheckResult(file="drafts/<script>x</script>&\".txt", text=text, chars=len(text), content_chars=80,
                        copy_ratio=0.5, boilerplate_ratio=0.1, max_source_share=0.5,
-                       passages=(copy, boiler), sources=(share,))
+                       passages=(copy, boiler), sources=(share,), copy_ratio_excluding_quotation=0.5,
+                       copy_ratio_excluding_own=0.0,
+                       index=IndexInfo(location="/srv/<b>index</b>.sqlite", documents=3, works=2,
+                                       updated="2025-01-01T00:00:00Z", common_docs=3),
+                       skipped_sources=(SkippedSource(doc="<b>mine</b>.txt#1", file="x", reason="same content as the draft"),),
+                       excluded=("<b>x</b>",))
 
 
 # -- tests without a browser ----------------------------------------------------------------
@@ -74,6 +87,12 @@ def test_hostile_text_is_escaped_and_offsets_survive():
     assert draft == INJECT.replace("\x00", "\u2400").replace("\x1b", "\u241b").replace("\x07", "\u2407")
     assert "\x00" not in page and "\x1b" not in page
     assert "<b>evil</b>" not in page and "&lt;b&gt;evil&lt;/b&gt;" in page
+    # what it compared with, the skipped and excluded sources, collections: all text
+    assert not dom.find_all(lambda n: n.tag == "b" and n.text() in {"index", "mine", "x", "own"})
+    compared = dom.find_all(lambda n: "compared" in n.classes)[0].text()
+    assert "/srv/<b>index</b>.sqlite: 3 documents in 2 works" in compared and "excluded: <b>x</b>" in compared
+    assert "<b>mine</b>.txt#1: same content as the draft" in dom.find_all(lambda n: "skipped" in n.classes)[0].text()
+    assert "(<b>own</b>, +2 reprints)" in dom.find_all(lambda n: n.tag == "td" and "doc" in n.classes)[0].text()
     source_side = dom.find_all(lambda n: "source-side" in n.classes)[0].text()
     assert source_side == "<script>alert(1)</script>原文 & 来源\u2400"
 

@@ -18,7 +18,7 @@ from chachong.store import redis as redis_store
 from chachong.store.redis import RedisStore
 from chachong.text.reading import read_text
 
-from ..conftest import REPO, corpus_text, fresh_redis_url
+from ..conftest import REPO, corpus_text, findings, fresh_redis_url
 from ..drafts import sample_draft as _draft
 from ..redis_server import RedisServer, free_port, require_redis
 
@@ -33,7 +33,8 @@ def _snapshot(store):
         for d in store.documents()
     ]
     files = [
-        (f.path, f.sha256, f.chars, f.encoding, f.documents, f.declared_count, f.warnings, f.set_aside)
+        (f.path, f.sha256, f.chars, f.encoding, f.documents, f.declared_count, f.warnings, f.set_aside,
+         f.name, f.collection)
         for f in store.files()
     ]
     edges = {f.path: store.file_edge_lines(f.path) for f in store.files()}
@@ -70,7 +71,9 @@ def test_backends_hold_the_same_index_and_give_the_same_results(corpus_index_pat
             assert np.array_equal(got, want)
         draft, planted = _draft()
         on_sqlite, on_redis = check_text(sqlite, draft), check_text(redis_, draft)
-        assert on_redis.to_json() == on_sqlite.to_json()
+        # The same but where the index is and when it changed.
+        assert findings(on_redis) == findings(on_sqlite)
+        assert on_redis.index.location == corpus_redis_url and on_sqlite.index.location == str(corpus_index_path)
         assert [p.source.doc for p in on_redis.passages if p.kind == "copy"] == [t.doc for t in planted]
         sids = np.array([0, 1, 393, 4210, 4211, 10**6])
         assert {k: (d.name, i) for k, (d, i) in redis_.documents_for_sentences(sids).items()} == {
@@ -91,7 +94,9 @@ def test_cli_index_docs_check_on_redis_match_sqlite(cli, redis_server, tmp_path)
         docs = cli("docs", "--json", "--index", location)
         check = cli("check", SAMPLE, "--json", "--index", location)
         assert check.code == 0, check.stderr
-        outputs.append((docs.stdout, check.stdout))
+        checked = json.loads(check.stdout)
+        assert checked.pop("index")["location"] == str(location)
+        outputs.append((docs.stdout, json.dumps(checked, ensure_ascii=False)))
     assert outputs[0] == outputs[1]
     assert len(outputs[1][0].splitlines()) == 49
     assert [p["kind"] for p in json.loads(outputs[1][1])["passages"]].count("copy") == 3
@@ -205,7 +210,7 @@ def test_a_run_killed_before_commit_leaves_the_index_as_it_was(redis_server, mon
         before = _snapshot(store)
         draft = corpus_text(files[3].name)[:3000]
         probe = _probe_keys(store, names=(files[3].name,))
-        seen_before = (store.candidates(probe), check_text(store, draft).to_json())
+        seen_before = (store.candidates(probe), findings(check_text(store, draft)))
 
         def crash(self, *args):
             original(self, *args)  # the bucket entries are written, the commit never happens
@@ -220,7 +225,7 @@ def test_a_run_killed_before_commit_leaves_the_index_as_it_was(redis_server, mon
         # the half-written run's ids are invisible to candidates, hence to checks
         q, sid, hits = store.candidates(probe)
         assert all(np.array_equal(a, b) for a, b in zip((q, sid, hits), seen_before[0]))
-        assert int(sid.max()) < before[3] * 1000 and check_text(store, draft).to_json() == seen_before[1]
+        assert int(sid.max()) < before[3] * 1000 and findings(check_text(store, draft)) == seen_before[1]
         # The lock was released; the next run commits, and the orphans stay unreachable.
         index_paths(store, files[2:])
         assert store.document_count() == 49
@@ -247,7 +252,7 @@ def test_vacuum_drops_unreachable_ids_and_keeps_results(redis_server, corpus_cop
         live = _live_candidates(store, probe)
         owners = store.documents_for_sentences(np.array([s for _, s, _ in live]))
         cands = sorted((q, owners[s][0].name, owners[s][1], h) for q, s, h in live)
-        return cands, check_text(store, text).to_json()
+        return cands, findings(check_text(store, text))
 
     with open_store(url, create=True) as store:
         index_paths(store, [corpus_copy])
@@ -352,7 +357,7 @@ def test_redis_cluster_holds_the_same_index(redis_cluster, tmp_path, corpus_copy
             index_paths(s, [files[2]])
         assert _snapshot(store)[:3] == _snapshot(sqlite)[:3]
         draft, _ = _draft()
-        assert check_text(store, draft).to_json() == check_text(sqlite, draft).to_json()
+        assert findings(check_text(store, draft)) == findings(check_text(sqlite, draft))
         probe = _probe_keys(sqlite, names=(files[2].name,))
         assert _live_candidates(store, probe) != []
     for node in redis_cluster.nodes:
@@ -374,7 +379,11 @@ def test_reviewers_can_check_against_a_read_only_replica(redis_server, corpus_re
         on_primary = cli("check", SAMPLE, "--json", "--index", corpus_redis_url)
         on_replica = cli("check", SAMPLE, "--json", "--index", url)
         assert on_replica.code == 0, on_replica.stderr
-        assert on_replica.stdout == on_primary.stdout
+        replica_json, primary_json = json.loads(on_replica.stdout), json.loads(on_primary.stdout)
+        # The same report, but where it says which index it compared with.
+        assert replica_json.pop("index")["location"] == url
+        assert primary_json.pop("index")["location"] == corpus_redis_url
+        assert replica_json == primary_json
         out = cli("index", _corpus_files()[0], "--index", url.replace("prefix=corpus", "prefix=new"))
         assert out.code == 2 and out.stderr.count("\n") == 1 and "read-only replica" in out.stderr
     finally:
@@ -433,7 +442,7 @@ def test_schema_and_params_are_checked_on_open(redis_server):
 def test_storage_is_plain_values_never_pickle(corpus_redis_url, redis_server):
     client = redis_server.client()
     meta = client.hgetall("{corpus}:meta")
-    assert meta[b"schema_version"] == b"redis-1"
+    assert meta[b"schema_version"] == b"redis-2"
     assert json.loads(meta[b"params"]) == {"bands": 21, "num_perm": 64, "rows": 3, "seed": 1, "shingle_chars": 5}
     with open_store(corpus_redis_url) as store:
         doc = store.documents()[5]
@@ -486,7 +495,7 @@ def test_check_under_way_keeps_a_source_replaced_meanwhile(redis_server, tmp_pat
     reader = open_store(url)
     writer = open_store(url)
     try:
-        expected = check_text(reader, draft).to_json()
+        expected = findings(check_text(reader, draft))
         assert expected["copy_ratio"] > 0.9
         real = reader.candidates
 
@@ -497,7 +506,7 @@ def test_check_under_way_keeps_a_source_replaced_meanwhile(redis_server, tmp_pat
             return found
 
         reader.candidates = candidates_then_replace
-        assert check_text(reader, draft).to_json() == expected
+        assert findings(check_text(reader, draft)) == expected
         reader.candidates = real
         # A check that starts after the replacement sees the new version only.
         after = check_text(reader, draft)

@@ -161,7 +161,7 @@ def test_punctuation_or_whitespace_only_draft_has_ratio_zero(cli, corpus_index_p
 
 def test_draft_identical_to_a_corpus_document_has_ratio_about_one(cli, corpus_index_path, corpus_store, tmp_path):
     doc = corpus_store.documents()[20]
-    cases = [(doc.text, doc.name), (SMALL_FILE.read_text(encoding="utf-8"), "003_ec39d6286021c7d9.txt#1")]
+    cases = [(doc.text, doc.name), (SMALL_FILE.read_text(encoding="utf-8")[:-1], "003_ec39d6286021c7d9.txt#1")]
     for i, (text, name) in enumerate(cases):
         path = tmp_path / f"same{i}.txt"
         path.write_text(text, encoding="utf-8")
@@ -170,3 +170,18 @@ def test_draft_identical_to_a_corpus_document_has_ratio_about_one(cli, corpus_in
         row = json.loads(out.stdout)
         assert row["copy_ratio"] >= 0.97
         assert row["sources"][0]["doc"] == name and row["sources"][0]["share"] >= 0.97
+        assert row["skipped_sources"] == []
+
+
+def test_draft_that_is_an_indexed_file_is_not_matched_against_it(cli, corpus_index_path, tmp_path):
+    # Byte for byte the indexed file (a draft indexed by mistake, or a copy of it): skipped, and said so.
+    path = tmp_path / "mine.txt"
+    path.write_bytes(SMALL_FILE.read_bytes())
+    out = cli("check", path, "--json", "--index", corpus_index_path)
+    assert out.code == 0, out.stderr
+    row = json.loads(out.stdout)
+    assert row["skipped_sources"] == [
+        {"doc": "003_ec39d6286021c7d9.txt#1", "file": "corpus/003_ec39d6286021c7d9.txt",
+         "reason": "same content as the draft"}
+    ]
+    assert row["copy_ratio"] == 0.0 and row["sources"] == []

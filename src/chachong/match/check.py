@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..errors import IndexFileError
+from ..library.scope import one_document_per_work, resolve_scope
 from ..model import (
+    OWN,
+    QUOTATION,
     BoilerplatePassage,
     BoolArray,
     CheckResult,
     CopyPassage,
     DocumentRecord,
     FileRecord,
+    IndexInfo,
     Int32Array,
     IntArray,
     Passage,
@@ -70,33 +75,75 @@ class _Boilerplate:
 
 
 def check_text(
-    store: Store, text: str, *, file: str = "<draft>", options: CheckOptions = CheckOptions()
+    store: Store, text: str, *, file: str = "<draft>", options: CheckOptions = CheckOptions(),
+    exclude: Sequence[str] = (), sha256: str | None = None, draft_path: str | None = None,
 ) -> CheckResult:
     """Check one draft (already decoded) against ``store``, reading one state of the index
-    (an `index` run committing meanwhile is seen entirely or not at all)."""
+    (an `index` run committing meanwhile is seen entirely or not at all).
+
+    ``exclude``: files, documents or collections not to match (`library.scope`); ``sha256``,
+    ``draft_path`` (its path as the index names files): the draft is not matched against
+    itself or an earlier version of itself, should it be indexed.
+    """
     with store.snapshot() as view:
-        return _check_text(view, text, file=file, options=options)
+        return _check_text(view, text, file=file, options=options, exclude=exclude, sha256=sha256,
+                           draft_path=draft_path)
 
 
-def _check_text(view: IndexView, text: str, *, file: str, options: CheckOptions) -> CheckResult:
+def _check_text(view: IndexView, text: str, *, file: str, options: CheckOptions, exclude: Sequence[str] = (),
+                sha256: str | None = None, draft_path: str | None = None) -> CheckResult:
     norm = normalize(text)
     content = norm.codes != 10
     total = int(content.sum())
     sents, keys = sentence_keys(norm, view.params)
     files = view.files()  # read once: the phrase table's generation and the set-aside ads
-    table = phrase_table(view, min_docs=options.common_docs, files=files)
+    info = view.library_info()
+    if not info.documents:
+        raise IndexFileError(
+            f"the index holds no documents; add some with: chachong index PATH --index {view.location}",
+            path=view.location,
+        )
+    scope = resolve_scope(view, files, exclude=exclude, sha256=sha256, draft_path=draft_path)
+    table = phrase_table(view, min_docs=options.common_docs, files=files, info=info)
     boiler = _stock_phrases(norm, table, files)
     matches: list[_Match] = []
     if len(sents):
         q, sid, hits = view.candidates(keys)
+        q, sid, hits = one_document_per_work(view, q, sid, hits, scope.barred)
         q, sid = _top_candidates(q, sid, hits, options.candidates_per_sentence)
         matches = _verify(norm, sents, q, sid, view.documents_for_sentences(sid))
         matches = _stock_sentences(matches, boiler, table.min_docs)
         matches = _extend(norm, sents, matches)
-    copies = _passages(text, norm, sents, matches, boiler, options)
+    copies, work_collections = _with_works(view, _passages(text, norm, sents, matches, boiler, options))
     passages = tuple(sorted(copies + _boilerplate_passages(text, norm, boiler, copies),
                             key=lambda p: (p.start, p.end, p.kind)))
-    return _result(file, text, norm, content, total, passages, boiler)
+    result = _result(file, text, norm, content, total, passages, boiler, work_collections)
+    return replace(
+        result, skipped_sources=scope.skipped, excluded=scope.excluded,
+        index=IndexInfo(location=view.location, documents=info.documents, works=info.works, updated=info.updated,
+                        common_docs=table.min_docs),
+        thresholds={"min_passage_chars": options.min_passage_chars, "max_gap_chars": options.max_gap_chars,
+                    "candidates_per_sentence": options.candidates_per_sentence},
+    )
+
+
+def _with_works(
+    view: IndexView, copies: Sequence[CopyPassage]
+) -> tuple[tuple[CopyPassage, ...], dict[str, frozenset[str]]]:
+    """Each copy's source with its reprints (the other documents of its work), and per source
+    document the collections its work spans (for the ratios without quotation or own text)."""
+    sources = view.catalog(files={p.source.file for p in copies})
+    work_of = {e.name: e.work for e in sources}
+    members = view.catalog(works=set(work_of.values()))
+    size: Counter[int] = Counter(e.work for e in members)
+    spans: dict[int, set[str]] = {}
+    for e in members:
+        spans.setdefault(e.work, set()).add(e.collection)
+    out = tuple(
+        replace(p, source=replace(p.source, reprints=size[work_of[p.source.doc]] - 1)) if p.source.doc in work_of else p
+        for p in copies
+    )
+    return out, {doc: frozenset(spans[w]) for doc, w in work_of.items()}
 
 
 def _stock_phrases(norm: Normalized, table: PhraseTable, files: Sequence[FileRecord]) -> _Boilerplate:
@@ -347,7 +394,8 @@ def _passage(text: str, norm: Normalized, doc: DocumentRecord, run: list[_Match]
     s_end = doc.start + max(m.s_end for m in run)
     content = int(np.count_nonzero(norm.codes[d_start:d_end] != 10))
     score = min(1.0, sum(m.matched for m in run) / max(content, 1))
-    source = SourceRef(doc=doc.name, file=doc.file, title=doc.title, start=s_start, end=s_end)
+    source = SourceRef(doc=doc.name, file=doc.file, title=doc.title, start=s_start, end=s_end,
+                       collection=doc.collection)
     return CopyPassage(
         start=start, end=end, score=score, source=source, text=text[start:end],
         source_text=doc.text[s_start - doc.start : s_end - doc.start], sentences=len(run),
@@ -368,24 +416,31 @@ def _covered(norm: Normalized, content: BoolArray, spans: list[tuple[int, int]])
 
 def _result(
     file: str, text: str, norm: Normalized, content: BoolArray, total: int, passages: tuple[Passage, ...],
-    boiler: _Boilerplate,
+    boiler: _Boilerplate, work_collections: dict[str, frozenset[str]],
 ) -> CheckResult:
     copies = [p for p in passages if isinstance(p, CopyPassage)]
     stock = boiler.docs > 0
     # Stock phrases never count as copied, not even inside a copied paragraph.
     copied = _covered(norm, content & ~stock, [(p.start, p.end) for p in copies])
+    # CNKI's 去除引用 / 去除本人: without the passages whose source text is (also) quotable
+    # material or the office's own (a work with a document in that collection).
+    without = {
+        name: _covered(norm, content & ~stock, [
+            (p.start, p.end) for p in copies if name not in work_collections.get(p.source.doc, {p.source.collection})
+        ])
+        for name in (QUOTATION, OWN)
+    }
     boiler_chars = int(np.count_nonzero(stock & content))
     per_doc: dict[str, list[CopyPassage]] = {}
     for p in copies:
         per_doc.setdefault(p.source.doc, []).append(p)
     shares: list[SourceShare] = []
-    for name, ps in per_doc.items():
+    for ps in per_doc.values():
         chars = _covered(norm, content & ~stock, [(p.start, p.end) for p in ps])
         src = ps[0].source
         shares.append(
             SourceShare(
-                source=SourceRef(doc=name, file=src.file, title=src.title,
-                                 start=min(p.source.start for p in ps), end=max(p.source.end for p in ps)),
+                source=replace(src, start=min(p.source.start for p in ps), end=max(p.source.end for p in ps)),
                 chars=chars, share=chars / total if total else 0.0, passages=len(ps),
             )
         )
@@ -393,6 +448,8 @@ def _result(
     return CheckResult(
         file=file, text=text, chars=len(text), content_chars=total,
         copy_ratio=copied / total if total else 0.0,
+        copy_ratio_excluding_quotation=without[QUOTATION] / total if total else 0.0,
+        copy_ratio_excluding_own=without[OWN] / total if total else 0.0,
         boilerplate_ratio=boiler_chars / total if total else 0.0,
         max_source_share=shares[0].share if shares else 0.0,
         passages=passages, sources=tuple(shares),

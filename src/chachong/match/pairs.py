@@ -4,10 +4,12 @@ Each indexed sentence is compared with the sentences of *other* documents that t
 finds (same band keys as the index), verified and aligned with `align.align`, and the
 aligned characters are added up per document pair. Stock phrasing is not counted:
 
-* a sentence found in more than ``max_docs`` documents (its own included) is boilerplate
-  and ignored entirely, like MOSS's ``-m``;
+* a sentence found in more than ``max_docs`` works (its own included; reprints of one
+  article are one work, `library.works`) is boilerplate and ignored entirely, like MOSS's ``-m``;
 * inside the sentences that do count, characters of the index's stock phrases (the phrase
-  table `check` uses, phrases in more than ``max_docs`` documents) are not counted either.
+  table `check` uses, phrases in more than ``max_docs`` works) are not counted either.
+
+Two documents of the same work (reprints) are not a pair: ``docs`` lists them as a group.
 
 Candidates come from a sort/group-by over the band keys of all documents at once rather
 than from ``store.candidates``: that method answers a few query sentences with one lookup
@@ -93,8 +95,9 @@ class DocPair:
 class PairsResult:
     documents: tuple[PairDoc, ...]  # every indexed document, in index order
     pairs: tuple[DocPair, ...]  # ranked: most shared characters first
-    max_docs: int  # text found in more documents than this is stock phrasing
+    max_docs: int  # text found in more works than this is stock phrasing
     stock_sentences: int  # indexed sentences ignored as stock phrasing
+    reprint_pairs: int = 0  # pairs of documents of one work, not listed
 
 
 @dataclass(slots=True)
@@ -110,8 +113,9 @@ def find_pairs(store: Store, *, max_docs: int | None = None) -> PairsResult:  # 
     """All pairs of indexed documents that share text beyond stock phrasing, ranked."""
     params = store.params
     records = store.documents()
+    works = [r.work for r in records]
     if max_docs is None:
-        max_docs = default_min_docs(len(records)) - 1
+        max_docs = default_min_docs(len(set(works))) - 1
     if max_docs < 1:
         raise ValueError("max_docs must be at least 1")
     # A phrase in more than max_docs documents is stock phrasing, the phrase table's min_docs.
@@ -145,8 +149,12 @@ def find_pairs(store: Store, *, max_docs: int | None = None) -> PairsResult:  # 
     # Verify every candidate pair of sentences from different documents.
     aligned: list[tuple[int, int, Alignment]] = []
     partners: dict[int, set[int]] = defaultdict(set)
+    reprints: set[tuple[int, int]] = set()
     for g, h in candidate_pairs(keys, owner).tolist():
         da, db = int(owner[g]), int(owner[h])
+        if works[da] == works[db]:
+            reprints.add((da, db))
+            continue
         doc_a, doc_b = docs[da], docs[db]
         ia, ib = g - int(first[da]), h - int(first[db])
         a0, b0 = int(doc_a.sents.starts[ia]), int(doc_b.sents.starts[ib])
@@ -154,8 +162,8 @@ def find_pairs(store: Store, *, max_docs: int | None = None) -> PairsResult:  # 
         if al is None:
             continue
         aligned.append((g, h, al))
-        partners[g].add(db)
-        partners[h].add(da)
+        partners[g].add(works[db])
+        partners[h].add(works[da])
     stock = {g for g, ds in partners.items() if len(ds) + 1 > max_docs}
 
     # Per document pair: normalized regions on both sides, by sentence.
@@ -178,7 +186,7 @@ def find_pairs(store: Store, *, max_docs: int | None = None) -> PairsResult:  # 
         stock_a = {g - int(first[da]) for g in stock if owner[g] == da}
         pairs.append(DocPair(pair_docs[da], pair_docs[db], a_chars, b_chars, _passages(doc_a, doc_b, regs, stock_a)))
     pairs.sort(key=lambda p: (-p.shared_chars, -max(p.share_a, p.share_b), p.a.doc, p.b.doc))
-    return PairsResult(pair_docs, tuple(pairs), max_docs, len(stock))
+    return PairsResult(pair_docs, tuple(pairs), max_docs, len(stock), len(reprints))
 
 
 def candidate_pairs(keys: IntArray, owner: IntArray) -> IntArray:

@@ -10,6 +10,7 @@ Only `chachong index` imports this module; a check never starts a process.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import resource
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from ..indexer import SplitFile
-from ..model import FileRecord, document_name
+from ..library.works import components, works_digest
+from ..model import DocRef, DocumentRecord, FileRecord, Link, document_name
 from ..store import IndexView, Store, open_store
 from .cache import cache_if_current, generation_of, phrase_table
 from .table import (
@@ -140,8 +142,9 @@ def _send_request(pipe: IO[bytes], location: str, max_chars: int, files: Sequenc
     header = {
         "location": location, "max_chars": max_chars,
         "files": [
-            {"path": f.path, "sha256": f.sha256,
-             "documents": [[d.ordinal, d.title, d.start, d.end] for d in f.documents]}
+            {"path": f.path, "sha256": f.sha256, "name": f.name,
+             "documents": [[d.ordinal, d.title, d.start, d.end] for d in f.documents],
+             "links": [[o, ref if isinstance(ref, int) else list(ref)] for o, ref in f.links]}
             for f in files
         ],
     }
@@ -161,6 +164,8 @@ class NewFileDocuments:
     sha256: str
     text: str
     documents: list[tuple[int, str, int, int]]  # (ordinal, title, start, end)
+    name: str
+    links: list[Link]
 
 
 def read_request(stream: IO[bytes]) -> tuple[str, int, list[NewFileDocuments]]:
@@ -174,7 +179,9 @@ def read_request(stream: IO[bytes]) -> tuple[str, int, list[NewFileDocuments]]:
             raise EOFError("request cut short")
         text = data.decode("utf-8")
         documents = [(int(o), str(t), int(s), int(e)) for o, t, s, e in f["documents"]]
-        files.append(NewFileDocuments(f["path"], f["sha256"], text, documents))
+        links: list[Link] = [(int(o), ref if isinstance(ref, int) else (str(ref[0]), int(ref[1])))
+                             for o, ref in f["links"]]
+        files.append(NewFileDocuments(f["path"], f["sha256"], text, documents, str(f["name"]), links))
     return str(header["location"]), int(header["max_chars"]), files
 
 
@@ -189,14 +196,40 @@ def table_after_write(location: str, files: list[NewFileDocuments], *, max_chars
         before, docs = _committed_state(view, new_paths)
     kept = [(f.path, f.sha256) for f in before if f.path not in new_paths]
     # The order stores list them in: files by path, documents by file and ordinal.
-    new_docs: list[PhraseSource] = [_NewDocument(f, *d) for f in files for d in f.documents]
-    everything = sorted([*docs, *new_docs], key=lambda d: (d.file, d.ordinal))
-    min_docs = default_min_docs(len(everything))
+    new_docs = [_NewDocument(f, *d) for f in files for d in f.documents]
+    heads = _first_members(docs, new_docs, files)
+    everything: list[PhraseSource] = sorted(
+        [d for d in docs if d.id in heads] + [d for d in new_docs if (d.file, d.ordinal) in heads],
+        key=lambda d: (d.file, d.ordinal),
+    )
+    min_docs = default_min_docs(len(heads))
     table = compute_phrases(everything, min_docs=min_docs, max_chars=max_chars)
+    names = [(d.file_name, d.ordinal) for d in docs if d.id in heads]
+    names += [(d.file_name, d.ordinal) for d in new_docs if (d.file, d.ordinal) in heads]
     return {
-        "generation": generation_of(sorted(kept + [(f.path, f.sha256) for f in files])),
+        "generation": generation_of(sorted(kept + [(f.path, f.sha256) for f in files]), works=works_digest(names)),
         "min_docs": min_docs, "table": table_to_json(table),
     }
+
+
+def _first_members(
+    docs: list[DocumentRecord], new_docs: list[_NewDocument], files: list[NewFileDocuments]
+) -> set[DocRef]:
+    """The documents that will name their works once ``files`` are written: the indexed works
+    (``docs``: the indexed documents that stay) joined by the new documents' links. Where the
+    replaced documents were what held a work together, the store splits it and this does
+    not: the table then belongs to another state and `BackgroundPhraseTable.finish` computes
+    it anew."""
+    names: dict[DocRef, tuple[str, int]] = {d.id: (d.file_name, d.ordinal) for d in docs}
+    names.update({(d.file, d.ordinal): (d.file_name, d.ordinal) for d in new_docs})
+    by_work: dict[int, list[int]] = {}
+    for d in docs:
+        by_work.setdefault(d.work, []).append(d.id)
+    links: list[tuple[DocRef, DocRef]] = [
+        pair for members in by_work.values() for pair in itertools.pairwise(members)
+    ]
+    links += [((f.path, ordinal), ref) for f in files for ordinal, ref in f.links]
+    return {node for node, head in components(names, links).items() if node == head}
 
 
 class _NewDocument:
@@ -206,10 +239,10 @@ class _NewDocument:
     at 90M characters a copy of every document would double the worker's memory.
     """
 
-    __slots__ = ("_file_text", "end", "file", "ordinal", "start", "title")
+    __slots__ = ("_file_text", "end", "file", "file_name", "ordinal", "start", "title")
 
     def __init__(self, new_file: NewFileDocuments, ordinal: int, title: str, start: int, end: int):
-        self.file, self._file_text = new_file.path, new_file.text
+        self.file, self._file_text, self.file_name = new_file.path, new_file.text, new_file.name
         self.ordinal, self.title, self.start, self.end = ordinal, title, start, end
 
     @property
@@ -222,10 +255,10 @@ class _NewDocument:
 
     @property
     def name(self) -> str:
-        return document_name(self.file, self.ordinal)
+        return document_name(self.file_name, self.ordinal)
 
 
-def _committed_state(view: IndexView, leave_out: set[str]) -> tuple[list[FileRecord], list[PhraseSource]]:
+def _committed_state(view: IndexView, leave_out: set[str]) -> tuple[list[FileRecord], list[DocumentRecord]]:
     """Files and documents (but those of ``leave_out``) of the committed state ``view`` shows."""
     return view.files(), [d for d in view.documents() if d.file not in leave_out]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..model import DEFAULT_COLLECTION, CheckResult, SourceRef
+
 
 def pct(x: float) -> str:
     """A ratio as a percentage with one decimal: 0.7614 → "76.1%"."""
@@ -12,3 +14,33 @@ def snippet(text: str, limit: int) -> str:
     """``text`` on one line (whitespace runs become one space), cut to ``limit`` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def compared_with(result: CheckResult) -> str:
+    """What a check compared the draft with, in one line: the index, its size and age, the
+    thresholds (every report states it)."""
+    info = result.index
+    if info is None:
+        return ""
+    thresholds = result.thresholds or {}
+    line = (
+        f"{info.location}: {info.documents:,} documents in {info.works:,} works"
+        f" (reprints count once), updated {info.updated or 'never'};"
+        f" stock phrasing: in ≥ {info.common_docs} works"
+    )
+    if "min_passage_chars" in thresholds:
+        line += f"; passages ≥ {thresholds['min_passage_chars']} characters"
+    if result.excluded:
+        line += "; excluded: " + ", ".join(result.excluded)
+    return line
+
+
+def source_note(source: SourceRef) -> str:
+    """What a reader should know about a source besides its name: its collection, if not the
+    default, and its reprints (the other documents of its work)."""
+    notes = []
+    if source.collection != DEFAULT_COLLECTION:
+        notes.append(source.collection)
+    if source.reprints:
+        notes.append(f"+{source.reprints} reprint{'s' if source.reprints > 1 else ''}")
+    return ", ".join(notes)

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Indel
 
-from ..model import BoilerplatePassage, CheckResult, CopyPassage, Passage
-from .format import pct, snippet
+from ..model import BoilerplatePassage, CheckResult, CopyPassage, Passage, SourceRef
+from .format import compared_with, pct, snippet, source_note
 
 if TYPE_CHECKING:  # pairs imports nothing from here; the type is only for annotations
     from ..match.pairs import PairsResult
@@ -219,7 +219,7 @@ def _draft_html(result: CheckResult, key: str, colour_of: dict[str, int]) -> str
                 f'title="{_esc(tip)}">{chunk}</mark>'
             )
         else:
-            tip = f"套话 stock phrase · 见于 {p.common_to} 篇文档 · 不计入复制比"
+            tip = f"套话 stock phrase · 见于 {p.common_to} 篇不同文章 · 不计入复制比"
             parts.append(
                 f'<mark class="boiler"{anchor} data-p="{pid}" tabindex="0" title="{_esc(tip)}">{chunk}</mark>'
             )
@@ -246,8 +246,8 @@ def _passage_html(p: Passage, n: int, pid: str, colour: int | None) -> str:
     return (
         f'<article class="cmp boiler-cmp" id="cmp-{pid}" data-p="{pid}">'
         f'<header><span class="t">套话</span> <span class="en">stock phrase</span> · '
-        f'见于 <b>{p.common_to}</b> 篇已收录文档 '
-        f'<span class="en">common to {p.common_to} indexed documents; not counted as copying</span>'
+        f'见于 <b>{p.common_to}</b> 篇不同文章（转载只计一次） '
+        f'<span class="en">common to {p.common_to} indexed works (reprints count once); not counted as copying</span>'
         f'<div class="meta">草稿 draft [{p.start}:{p.end}]</div></header>'
         f'<div class="txt">{_esc(p.text)}</div></article>'
     )
@@ -260,6 +260,11 @@ _LEGEND = (
 )
 
 
+def _note_html(source: SourceRef) -> str:
+    note = source_note(source)
+    return f' <span class="en">({_esc(note)})</span>' if note else ""
+
+
 def _draft_section(result: CheckResult, key: str, heading: str) -> str:
     colour_of = {s.source.doc: i for i, s in enumerate(result.sources)}
     copies = result.copies
@@ -269,6 +274,11 @@ def _draft_section(result: CheckResult, key: str, heading: str) -> str:
         '<div class="stats">'
         f'<div class="stat"><div class="k">总文字复制比 <span class="en">copy ratio</span></div>'
         f'<div class="v {v}" data-k="copy_ratio">{pct(result.copy_ratio)}</div></div>'
+        f'<div class="stat"><div class="k">去除引用文献复制比 <span class="en">excluding quotation</span></div>'
+        f'<div class="v" data-k="copy_ratio_excluding_quotation">'
+        f'{pct(result.copy_ratio_excluding_quotation)}</div></div>'
+        f'<div class="stat"><div class="k">去除本人文献复制比 <span class="en">excluding own</span></div>'
+        f'<div class="v" data-k="copy_ratio_excluding_own">{pct(result.copy_ratio_excluding_own)}</div></div>'
         f'<div class="stat"><div class="k">单篇最大文字复制比 <span class="en">largest source</span></div>'
         f'<div class="v" data-k="max_source_share">{pct(result.max_source_share)}</div></div>'
         f'<div class="stat"><div class="k">套话比例 <span class="en">boilerplate</span></div>'
@@ -289,7 +299,7 @@ def _draft_section(result: CheckResult, key: str, heading: str) -> str:
                 f'<tr class="src-row src-{i}" data-p="{key}-p{first + 1}">'
                 f'<td class="num">{i + 1}</td>'
                 f'<td><span class="swatch src-{i}"></span>{_esc(s.source.title)}</td>'
-                f'<td class="doc">{_esc(s.source.doc)}<br>{_esc(s.source.file)}</td>'
+                f'<td class="doc">{_esc(s.source.doc)}{_note_html(s.source)}<br>{_esc(s.source.file)}</td>'
                 f'<td class="num">{pct(s.share)}'
                 f'<div class="bar"><i style="width:{min(100.0, 100 * s.share):.1f}%"></i></div></td>'
                 f'<td class="num">{s.chars:,}</td><td class="num">{s.passages}</td></tr>'
@@ -312,10 +322,18 @@ def _draft_section(result: CheckResult, key: str, heading: str) -> str:
         _passage_html(p, 0, f"{key}-p{i + 1}", None)
         for i, p in enumerate(result.passages) if isinstance(p, BoilerplatePassage)
     )
+    compared = (
+        f'<p class="sub compared">比对范围 <span class="en">compared with</span> {_esc(compared_with(result))}</p>'
+        if result.index is not None else ""
+    )
+    compared += "".join(
+        f'<p class="sub skipped">未比对 <span class="en">not compared with</span> {_esc(s.doc)}: {_esc(s.reason)}</p>'
+        for s in result.skipped_sources
+    )
     body = (
         f'<section class="card draft" id="{key}" data-file="{_esc(result.file)}">'
         f"<h2>{heading}</h2>"
-        f'<p class="sub">{_esc(result.file)}</p>{stats}{sources}'
+        f'<p class="sub">{_esc(result.file)}</p>{stats}{compared}{sources}'
         '<h3>全文 <span class="en">the draft: copied text coloured by source, stock phrases greyed</span></h3>'
         f'<div class="layout"><div>{_draft_html(result, key, colour_of)}</div>'
         f'<aside class="side noprint">{_LEGEND}<div class="side-slot">'
@@ -492,8 +510,10 @@ def _heatmap_svg(result: PairsResult, order: list[int], file_colour: dict[str, s
     return "".join(parts)
 
 
-def render_pairs_html(result: PairsResult, *, title: str = "chachong 文档间复用图") -> str:
-    """The corpus reuse map: a heatmap of shared text between documents and the ranked pairs."""
+def render_pairs_html(result: PairsResult, *, title: str = "chachong 文档间复用图", compared: str = "") -> str:
+    """The corpus reuse map: a heatmap of shared text between documents and the ranked pairs.
+
+    ``compared``: which index it maps (location, size, age), stated under the figures."""
     files = sorted({d.file for d in result.documents})
     file_colour = {f: _colour(i)[1] for i, f in enumerate(files)}
     paired = {d for p in result.pairs for d in (p.a.doc, p.b.doc)}
@@ -509,8 +529,11 @@ def render_pairs_html(result: PairsResult, *, title: str = "chachong 文档间�
         f'<div class="stat"><div class="k">视为套话的句子 <span class="en">stock sentences ignored</span></div>'
         f'<div class="v">{result.stock_sentences:,}</div></div>'
         "</div>"
-        f'<p class="sub">见于 {result.max_docs} 篇以上文档的文字视为套话，不计入 · text found in more than '
-        f"{result.max_docs} documents is stock phrasing and not counted (--max-docs).</p>"
+        f'<p class="sub">见于 {result.max_docs} 篇以上不同文章的文字视为套话，不计入 · text found in more than '
+        f"{result.max_docs} works (reprints count once) is stock phrasing and not counted (--max-docs)"
+        + (f"; {result.reprint_pairs:,} pairs of reprints (one work) not listed" if result.reprint_pairs else "")
+        + ".</p>"
+        + (f'<p class="sub compared">索引 <span class="en">index</span> {_esc(compared)}</p>' if compared else "")
     )
     legend_files = "".join(
         f'<span><span class="swatch" style="--bg:{file_colour[f]};--fg:{file_colour[f]}"></span>{_esc(f)}</span>'

@@ -21,9 +21,9 @@ from rich.text import Text
 
 from ..indexer import IndexReport
 from ..match.pairs import PairsResult
-from ..model import CheckResult, CopyPassage, DocumentRecord, FileRecord
+from ..model import CheckResult, CopyPassage, DocumentRecord, FileRecord, LibraryInfo
 from ..phrases.table import PhraseTable
-from .format import pct, snippet
+from .format import compared_with, pct, snippet, source_note
 
 # One colour per source, in rank order; boilerplate is shown muted.
 SOURCE_STYLES = (
@@ -65,11 +65,17 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
         "bold red" if result.copy_ratio >= 0.3 else "bold yellow" if result.copy_ratio > 0.05 else "bold green"
     )
     summary.add_row("总文字复制比 copy ratio", Text(pct(result.copy_ratio), style=verdict_style))
+    summary.add_row("去除引用文献复制比 excluding quotation", pct(result.copy_ratio_excluding_quotation))
+    summary.add_row("去除本人文献复制比 excluding own", pct(result.copy_ratio_excluding_own))
     summary.add_row("单篇最大文字复制比 largest source", pct(result.max_source_share))
     summary.add_row("套话 boilerplate ratio", pct(result.boilerplate_ratio))
     summary.add_row("copied passages / sources", f"{len(copies)} / {len(result.sources)}")
     summary.add_row("characters", f"{result.chars} ({result.content_chars} counted)")
     console.print(Panel(summary, title=f"[bold]chachong check[/]: {result.file}", expand=False))
+    if result.index is not None:
+        console.print(Text("compared with ", style="bold") + Text(compared_with(result)))
+    for skipped in result.skipped_sources:
+        console.print(Text("not compared with ", style="bold") + Text(f"{skipped.doc}: {skipped.reason}"))
 
     if result.sources:
         table = Table(title="Sources", title_justify="left", show_lines=False)
@@ -80,8 +86,10 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
         table.add_column("chars", justify="right")
         table.add_column("passages", justify="right")
         for i, s in enumerate(result.sources, 1):
+            note = source_note(s.source)
             table.add_row(
-                Text(f" {i} ", style=styles[s.source.doc]), s.source.title, s.source.doc,
+                Text(f" {i} ", style=styles[s.source.doc]), s.source.title,
+                s.source.doc + (f" ({note})" if note else ""),
                 pct(s.share), str(s.chars), str(s.passages),
             )
         console.print(table)
@@ -91,9 +99,10 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
         console.print(Panel(highlighted_draft(result, styles), expand=True))
 
     for n, p in enumerate(copies, 1):
+        note = source_note(p.source)
         title = (
             f"Passage {n}: draft [{p.start}:{p.end}] ← {p.source.doc} [{p.source.start}:{p.source.end}]"
-            f"  match {pct(p.score)}"
+            + (f" ({note})" if note else "") + f"  match {pct(p.score)}"
         )
         grid = Table(show_header=True, expand=True, title_justify="left", title=title)
         grid.add_column("draft", ratio=1)
@@ -109,7 +118,7 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
         table.add_column("phrase")
         table.add_column("common to", justify="right")
         for bp in boiler:
-            table.add_row(f"[{bp.start}:{bp.end}]", snippet(bp.text, 60), f"{bp.common_to} docs")
+            table.add_row(f"[{bp.start}:{bp.end}]", snippet(bp.text, 60), f"{bp.common_to} works")
         console.print(table)
     if not result.passages:
         console.print(Text("No copied passages found.", style="bold green"))
@@ -125,15 +134,43 @@ def highlighted_draft(result: CheckResult, styles: dict[str, str]) -> Text:
     return text
 
 
-def render_docs(docs: Sequence[DocumentRecord], files: Sequence[FileRecord], console: Console) -> None:
+def index_line(location: str, info: LibraryInfo) -> Text:
+    """Which index a report is about: where, how large, since when."""
+    collections = ", ".join(f"{name} {n}" for name, n in info.collections.items())
+    return Text("index ", style="bold") + Text(
+        f"{location}: {info.documents:,} documents in {info.works:,} works (reprints count once)"
+        + (f"; collections: {collections}" if collections else "")
+        + f"; updated {info.updated or 'never'}"
+    )
+
+
+def render_docs(
+    docs: Sequence[DocumentRecord], files: Sequence[FileRecord], console: Console, *,
+    location: str | None = None, info: LibraryInfo | None = None,
+) -> None:
+    if location is not None and info is not None:
+        console.print(index_line(location, info))
+    names = {d.id: d.name for d in docs}
+    members: dict[int, list[DocumentRecord]] = {}
+    for d in docs:
+        members.setdefault(d.work, []).append(d)
     table = Table(title=f"{len(docs)} documents in {len(files)} files", title_justify="left")
     table.add_column("doc")
     table.add_column("title")
     table.add_column("chars", justify="right")
     table.add_column("sentences", justify="right")
+    table.add_column("collection")
+    table.add_column("work")  # a reprint names the document that names its work
     for d in docs:
-        table.add_row(d.name, d.title, str(d.chars), str(d.sentence_count))
+        work = "" if len(members[d.work]) == 1 else ("✓" if d.work == d.id else names.get(d.work, "?"))
+        table.add_row(d.name, d.title, str(d.chars), str(d.sentence_count), d.collection, work)
     console.print(table)
+    groups = [ms for ms in members.values() if len(ms) > 1]
+    if groups:
+        console.print(Text(f"{len(groups)} works with reprints (near-duplicate documents, counted once):",
+                           style="bold"))
+        for ms in sorted(groups, key=lambda ms: names.get(ms[0].work, "")):
+            console.print(Text(f"  {names.get(ms[0].work, '?')}: ") + Text(", ".join(m.name for m in ms)))
     for f in files:
         notes: list[str] = []
         if f.declared_count is not None:
@@ -148,9 +185,13 @@ def render_docs(docs: Sequence[DocumentRecord], files: Sequence[FileRecord], con
 
 def render_index_report(report: IndexReport, location: str, console: Console) -> None:
     console.print(
-        f"[bold]{location}[/]: {len(report.added)} file(s) added, {len(report.replaced)} replaced, "
-        f"{len(report.unchanged)} unchanged; {report.documents} documents, "
-        f"{report.sentences} sentences, {report.chars} characters indexed"
+        Text(location, style="bold") + Text(
+            f": {len(report.added)} file(s) added, {len(report.replaced)} replaced, "
+            f"{len(report.unchanged)} unchanged; {report.documents} documents, "
+            f"{report.sentences} sentences, {report.chars} characters indexed"
+            + (f"; {len(report.moved)} moved to another collection" if report.moved else "")
+            + (f"; {len(report.pruned)} gone from disk taken out" if report.pruned else "")
+        )
     )
     for path, warning in report.warnings:
         console.print(f"[yellow]warning[/]: {path}: {warning}")
@@ -180,13 +221,13 @@ def render_phrases(table: PhraseTable, console: Console, *, top: int) -> None:
     shown = table.phrases[:top]
     title = (
         f"Top {len(shown)} of {len(table.phrases)} stock phrases (套话) in ≥ {table.min_docs} "
-        f"of {table.documents} documents"
+        f"of {table.documents} works (reprints count once)"
         + (" (sampled)" if table.sampled else "")
     )
     t = Table(title=title, title_justify="left")
     t.add_column("#", justify="right")
     t.add_column("phrase", overflow="fold", ratio=3)  # the phrase is shown whole, folded if needed
-    t.add_column("docs", justify="right")
+    t.add_column("works", justify="right")
     t.add_column("count", justify="right")
     t.add_column("example", ratio=2, overflow="fold")
     for i, p in enumerate(shown, 1):
@@ -216,7 +257,8 @@ def render_pairs(result: PairsResult, console: Console) -> None:
             ("chachong pairs", "bold"),
             f": {len(result.documents)} documents, {len(result.pairs)} pairs share text "
             f"({len(paired)} documents involved); text found in more than {result.max_docs} "
-            f"documents is stock phrasing and not counted ({result.stock_sentences} sentences set aside)",
+            f"works is stock phrasing and not counted ({result.stock_sentences} sentences set aside)"
+            + (f"; {result.reprint_pairs} pairs of reprints (one work) not listed" if result.reprint_pairs else ""),
         )
     )
     if not result.pairs:

@@ -8,14 +8,14 @@ write and close an index, and `IndexView`, the reads of one committed state that
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from ..model import DocumentRecord, FileRecord, IntArray, NewFile
+from ..model import CatalogEntry, DocumentRecord, FileRecord, IntArray, LibraryInfo, NewFile
 from ..sketch.lsh import LshParams
 
 # (query sentence, indexed sentence id, shared bands), one row per distinct pair.
@@ -72,6 +72,28 @@ class IndexView(Protocol):
         """Cache a derived value (best effort: a read-only index just recomputes it)."""
         ...
 
+    # -- the library layer (`chachong.library`): identities, collections, works ------------
+    def library_info(self) -> LibraryInfo: ...
+
+    def catalog(
+        self, *, files: Collection[str] | None = None, works: Collection[int] | None = None
+    ) -> list[CatalogEntry]:
+        """Documents (no text) of the given files or works, or all of them; by file path, ordinal."""
+        ...
+
+    def documents_by_id(self, ids: Collection[int]) -> dict[int, DocumentRecord]:
+        """The live documents among ``ids``."""
+        ...
+
+    def sentence_owners(self, sentence_ids: IntArray) -> tuple[IntArray, IntArray]:
+        """Per sentence id: its live document's id and that document's work (-1, -1 if none)."""
+        ...
+
+    def sketch_candidates(self, keys: IntArray) -> list[tuple[int, int]]:
+        """(row of ``keys``, document id): documents whose document-level LSH keys share a band
+        with the row (`library.works.DOC_BANDS` columns; rows of zeros match nothing)."""
+        ...
+
 
 class Store(IndexView, Protocol):
     """An open index: reads (of the latest state), one-transaction writes, snapshots."""
@@ -87,6 +109,14 @@ class Store(IndexView, Protocol):
 
     def write(self, new_files: Sequence[NewFile]) -> None:
         """Add files (replacing earlier versions of the same paths) in one atomic run."""
+        ...
+
+    def remove(self, *, paths: Collection[str] = (), documents: Collection[int] = ()) -> None:
+        """Take whole files (by path) and single documents (by id) out, in one transaction."""
+        ...
+
+    def set_collection(self, paths: Collection[str], collection: str) -> None:
+        """Move indexed files to ``collection`` (one transaction)."""
         ...
 
     def close(self) -> None: ...

@@ -18,6 +18,11 @@ Layout (never pickle: strings, JSON and raw little-endian numpy buffers):
   kept resolvable for `RETIRE_GRACE_S` for checks that looked their sentences up before
   the replacement (``generation`` in meta counts commits);
 * ``{P}:edge`` (hash): edge-line key -> ``"occurrences files"``;
+* the library layer: in each file record its identity (``name``), ``collection`` and per
+  document its ordinal, length, work and near-duplicate links; ``{P}:dsketch`` (hash):
+  document id -> its document-level LSH keys (int64 each); ``{P}:dband`` (hash): band byte +
+  key -> packed uint32 ids of the documents with that key (what an ``index`` run looks its
+  documents' reprints up in);
 * ``{P}:lock``: the writers' lock (redis-py's `Lock`: token, timeout, atomic release);
 * ``P:d:ID`` (hash): one document: file, ordinal, title, offsets, ``spans`` (int32 pairs)
   and its text;
@@ -47,11 +52,13 @@ so both spread over all nodes.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -64,12 +71,13 @@ from redis.lock import Lock
 from redis.typing import EncodableT, FieldT
 
 from ..errors import BackendError, IndexBusyError, IndexFileError
-from ..model import DocumentRecord, FileRecord, IntArray, NewFile, UInt32Array
+from ..library.works import components, works_digest
+from ..model import CatalogEntry, DocumentRecord, FileRecord, IntArray, LibraryInfo, NewFile, UInt32Array
 from ..sketch.lsh import LshParams, stable_argsort
 from .arrays import alive, count_pairs
 from .base import Candidates, SentenceOwners
 
-SCHEMA_VERSION = "redis-1"
+SCHEMA_VERSION = "redis-2"
 DEFAULT_PREFIX = "chachong"
 DEFAULT_BUCKET_BITS = 16  # 65,536 buckets: ~100 entries each at ~300K sentences (~14M chars)
 LOCK_TTL_S = 60.0  # a writer that dies frees the index after this long
@@ -226,6 +234,8 @@ class RedisStore:
         self._edge_key = f"{{{prefix}}}:edge"
         self._lock_key = f"{{{prefix}}}:lock"
         self._retired_key = f"{{{prefix}}}:retired"
+        self._dband_key = f"{{{prefix}}}:dband"
+        self._dsketch_key = f"{{{prefix}}}:dsketch"
         self._bulk = f"{prefix}:"  # documents, buckets, derived data: no hash tag, spread out
         try:
             with _backend_errors(self.location):
@@ -301,7 +311,7 @@ class RedisStore:
             "params": json.dumps(params.to_dict(), sort_keys=True),
             "bucket_bits": str(bits),
             **dict.fromkeys(("next_sid", "committed_sid", "next_doc", "next_file",
-                             "documents", "sentences", "chars", "dead"), "0"),
+                             "documents", "sentences", "chars", "dead", "works"), "0"),
         }
         args = [x for kv in fields.items() for x in kv]
         raw = self._client.eval(_CREATE_LUA, 1, self._meta_key, *args)
@@ -314,8 +324,8 @@ class RedisStore:
         if version.decode() != SCHEMA_VERSION:
             raise IndexFileError(
                 f"index written by an incompatible version (schema {version.decode()}, this "
-                f"chachong reads schema {SCHEMA_VERSION}); rebuild it under another prefix= or "
-                "after deleting its keys",
+                f"chachong reads schema {SCHEMA_VERSION}); rebuild it with: chachong index --index "
+                f"{self.location} PATH, once its keys are deleted (or under another prefix=)",
                 path=self.location,
             )
         try:
@@ -342,10 +352,13 @@ class RedisStore:
     def _pin(self) -> _RedisView:
         with self._client.pipeline(transaction=True) as tx:
             tx.hgetall(self._files_key)
-            tx.hmget(self._meta_key, ["committed_sid", "generation"])
-            raw_files, (committed, generation) = tx.execute()
+            tx.hmget(self._meta_key, ["committed_sid", "generation", "updated", "works_digest"])
+            raw_files, (committed, generation, updated, digest) = tx.execute()
         entries = {k.decode(): json.loads(v) for k, v in raw_files.items()}
-        return _RedisView(self, dict(sorted(entries.items())), int(committed or 0), int(generation or 0))
+        view = _RedisView(self, dict(sorted(entries.items())), int(committed or 0), int(generation or 0))
+        view.updated = _bytes(updated).decode() if updated else None
+        view.works_digest = _bytes(digest).decode() if digest else works_digest(())
+        return view
 
     def __enter__(self) -> RedisStore:
         return self
@@ -439,15 +452,21 @@ class RedisStore:
         return self._pin().candidates(keys)
 
     @staticmethod
-    def _doc(doc_id: int, h: dict[bytes, bytes]) -> DocumentRecord:
+    def _doc(doc_id: int, h: dict[bytes, bytes], library: Callable[[int], tuple[str, int] | None]) -> DocumentRecord:
+        # Collection and work as the reader's view has them (they change without the
+        # document being rewritten); a document no longer in it is its own work.
+        collection, work = library(doc_id) or (h[b"collection"].decode(), doc_id)
         return DocumentRecord(
             id=doc_id, file=h[b"file"].decode(), ordinal=int(h[b"ordinal"]),
             title=h[b"title"].decode(), start=int(h[b"start"]), end=int(h[b"end"]),
             text=h[b"text"].decode(), sent_base=int(h[b"sent_base"]),
             spans=np.frombuffer(h[b"spans"], dtype="<i4").reshape(-1, 2),
+            file_name=h[b"file_name"].decode(), collection=collection, work=work,
         )
 
-    def _fetch_docs(self, doc_ids: Sequence[int]) -> dict[int, DocumentRecord]:
+    def _fetch_docs(
+        self, doc_ids: Sequence[int], library: Callable[[int], tuple[str, int] | None] = lambda _: None
+    ) -> dict[int, DocumentRecord]:
         out: dict[int, DocumentRecord] = {}
         for lo in range(0, len(doc_ids), PIPELINE_COMMANDS):
             part = doc_ids[lo : lo + PIPELINE_COMMANDS]
@@ -456,7 +475,7 @@ class RedisStore:
                 pipe.hgetall(self._doc_key(doc_id))
             for doc_id, h in zip(part, pipe.execute()):
                 if h:  # gone: its file was replaced longer than RETIRE_GRACE_S ago
-                    out[doc_id] = self._doc(doc_id, h)
+                    out[doc_id] = self._doc(doc_id, h, library)
         return out
 
     def _owners(self, key: str, sids: list[int], newer_than: int | None) -> dict[int, int]:
@@ -601,6 +620,7 @@ class RedisStore:
             p: (json.loads(raw) if raw is not None else None)
             for p, raw in zip(paths, client.hmget(self._files_key, paths))
         }
+        catalog = self._catalog_locked()  # every file record: names, links, works
         edge_keys = sorted(
             {k for e in current.values() if e for k in e["edge_lines"]}
             | {k for nf in new_files for k in nf.edge_lines}
@@ -653,21 +673,25 @@ class RedisStore:
         entries_keys: list[IntArray] = []
         entries_ids: list[UInt32Array] = []
         members: dict[bytes, int] = {}
-        records: dict[FieldT, EncodableT] = {}  # path -> JSON of the file record
+        records: dict[str, dict[str, Any]] = {}  # path -> the file record
+        written: dict[tuple[str, int], int] = {}  # (path, ordinal) -> id of a document written
         pipe = client.pipeline(transaction=False)
         queued = 0
         for nf, doc_ids in writes:
             bases = []
+            name = self._free_name(nf, catalog, records)
             for doc in nf.documents:
                 n = int(doc.spans.shape[0])
                 doc_id = next_doc
                 next_doc += 1
                 bases.append(next_sid)
                 doc_ids.append(doc_id)
+                written[(nf.path, doc.ordinal)] = doc_id
                 pipe.hset(self._doc_key(doc_id), mapping={
                     "file": nf.path, "ordinal": doc.ordinal, "title": doc.title,
                     "start": doc.start, "end": doc.end, "sent_base": next_sid, "sent_count": n,
                     "spans": doc.spans.astype("<i4").tobytes(), "text": doc.text,
+                    "file_name": name, "collection": nf.collection,
                 })
                 queued += 1
                 if n:
@@ -679,7 +703,7 @@ class RedisStore:
                     pipe.execute()
                     queued = 0
                     self._keep_lock(lock, state)
-            records[nf.path] = json.dumps({
+            records[nf.path] = {
                 "id": next_file, "sha256": nf.sha256, "chars": nf.chars, "encoding": nf.encoding,
                 "declared_count": nf.declared_count, "warnings": list(nf.warnings),
                 "set_aside": list(nf.set_aside), "edge_lines": dict(sorted(nf.edge_lines.items())),
@@ -687,7 +711,13 @@ class RedisStore:
                 "doc_bases": bases,
                 "sentences": sum(int(d.spans.shape[0]) for d in nf.documents),
                 "doc_chars": sum(d.end - d.start for d in nf.documents),
-            }, ensure_ascii=False)
+                # The library layer: identity, collection, and per document its ordinal, length,
+                # work and near-duplicate links (set by `_library_update`).
+                "name": name, "collection": nf.collection,
+                "doc_ordinals": [d.ordinal for d in nf.documents],
+                "doc_lengths": [d.end - d.start for d in nf.documents],
+                "doc_works": list(doc_ids), "doc_links": [[] for _ in nf.documents],
+            }
             next_file += 1
         pipe.execute()
         if entries_keys:
@@ -698,6 +728,12 @@ class RedisStore:
         retired = cast(list[bytes], client.zrange(self._retired_key, 0, -1))  # members (bytes: see `_bytes`)
         expired = [m for m in retired if int(m.split(b":")[3]) < now - RETIRE_GRACE_S]
         generation = int(meta.get(b"generation", 0)) + 1
+        library = self._library_update(
+            catalog, records, removed=[d for e in removed_docs for d in e["docs"]],
+            links=_resolve_links(new_files, written, catalog),
+            sketches={doc_id: nf.sketches[i] for nf, ids in writes if nf.sketches is not None
+                      for i, doc_id in enumerate(ids)},
+        )
 
         # 2. Publish in one transaction, provided we still hold the lock.
         token = lock.local.token
@@ -709,7 +745,8 @@ class RedisStore:
                     path=self.location,
                 )
             tx.multi()
-            tx.hset(self._files_key, mapping=records)
+            tx.hset(self._files_key, mapping=library.encoded_records())
+            library.queue(tx)
             old_members = [f"{d}:{len_}".encode() for e in removed_docs for d, len_ in self._members_of(e)]
             if old_members:
                 tx.zrem(self._sents_key, *old_members)
@@ -775,6 +812,240 @@ class RedisStore:
                 self._keep_lock(lock, state)
         self._run_script(_APPEND_LUA, queued)
 
+    # -- the library layer (`chachong.library`): identities, collections, works, removal ----
+    # Kept in the file records (catalog slot, published in each commit's MULTI/EXEC), plus two
+    # catalog hashes only writers read: ``{P}:dsketch`` (document id -> its document-level LSH
+    # keys) and ``{P}:dband`` (band byte + key -> packed ids of the documents with that key).
+    def _catalog_locked(self) -> dict[str, dict[str, Any]]:
+        """Every file record (under the write lock: what the commit will build on)."""
+        return {_bytes(k).decode(): json.loads(v) for k, v in self._client.hgetall(self._files_key).items()}
+
+    @staticmethod
+    def _free_name(nf: NewFile, catalog: dict[str, dict[str, Any]], pending: dict[str, dict[str, Any]]) -> str:
+        """The file's identity: as the indexer chose it (or kept from its earlier version),
+        ``name~DIGEST`` if another file has it (a concurrent run may have picked it too)."""
+        old = catalog.get(nf.path)
+        name = nf.name or (old["name"] if old else "") or nf.path.rsplit("/", 1)[-1]
+        taken = {r["name"]: p for p, r in catalog.items()} | {r["name"]: p for p, r in pending.items()}
+        digest = hashlib.sha256(nf.path.encode("utf-8", "surrogatepass")).hexdigest()
+        candidate, width = name, 8
+        while taken.get(candidate, nf.path) != nf.path:
+            candidate = f"{name}~{digest[:width]}"
+            width += 4
+        return candidate
+
+    def _library_update(  # noqa: PLR0912 - one pass over the records
+        self, catalog: dict[str, dict[str, Any]], records: dict[str, dict[str, Any]], *,
+        removed: Sequence[int], links: Sequence[tuple[int, int]], sketches: Mapping[int, IntArray],
+    ) -> _LibraryWrite:
+        """What a commit writes for the library layer: the new ``records`` and the existing
+        ones whose links or works change (documents ``removed``, ``links`` added), the
+        document-level LSH entries, and the works digest."""
+        state = {p: r for p, r in catalog.items() if p not in records}
+        state.update(records)
+        changed: set[str] = set(records)
+        where = {d: (p, i) for p, r in state.items() for i, d in enumerate(r["docs"])}
+        gone = set(removed) - set(where)
+        seeds = {d for r in records.values() for d in r["docs"]}
+        # ``catalog`` is the caller's own copy (parsed under the lock): changed in place.
+        for path, r in state.items():
+            if any(x in gone for ls in r["doc_links"] for x in ls):
+                for i, ls in enumerate(r["doc_links"]):
+                    if any(x in gone for x in ls):
+                        seeds.add(r["docs"][i])
+                        r["doc_links"][i] = [x for x in ls if x not in gone]
+                changed.add(path)
+        for a, b in links:
+            if a not in where or b not in where:
+                continue  # a document gone meanwhile
+            for x, y in ((a, b), (b, a)):
+                path, i = where[x]
+                changed.add(path)
+                if y not in state[path]["doc_links"][i]:
+                    state[path]["doc_links"][i].append(y)
+                    state[path]["doc_links"][i].sort()
+                seeds.add(x)
+        changed |= _relink(state, where, seeds)
+        heads = [(r["name"], o) for r in state.values()
+                 for d, o, w in zip(r["docs"], r["doc_ordinals"], r["doc_works"]) if d == w]
+
+        # Document-level LSH entries: add the new documents', drop the removed ones'.
+        additions: dict[bytes, list[int]] = {}
+        for doc_id, row in sketches.items():
+            if row.any():
+                for band, key in enumerate(row.tolist()):
+                    additions.setdefault(_band_field(band, key), []).append(doc_id)
+        dropped = sorted(gone)
+        removals: dict[bytes, set[int]] = {}
+        if dropped:
+            for doc_id, raw in zip(dropped, self._client.hmget(self._dsketch_key, [str(d) for d in dropped])):
+                if raw is not None:
+                    for band, key in enumerate(np.frombuffer(_bytes(raw), dtype="<i8").tolist()):
+                        removals.setdefault(_band_field(band, key), set()).add(doc_id)
+        fields = sorted(set(additions) | set(removals))
+        band_set: dict[FieldT, EncodableT] = {}
+        band_del: list[FieldT] = []
+        if fields:
+            for field, raw in zip(fields, self._client.hmget(self._dband_key, fields)):
+                ids = np.frombuffer(_bytes(raw), dtype="<u4").tolist() if raw is not None else []
+                ids = [d for d in ids if d not in removals.get(field, ())] + additions.get(field, [])
+                if ids:
+                    band_set[field] = np.array(sorted(set(ids)), dtype="<u4").tobytes()
+                else:
+                    band_del.append(field)
+        return _LibraryWrite(
+            records={p: state[p] for p in sorted(changed) if p in state},
+            band_set=band_set, band_del=band_del,
+            sketch_set={str(d): np.asarray(row, dtype="<i8").tobytes() for d, row in sketches.items()},
+            sketch_del=[str(d) for d in dropped],
+            meta={"works_digest": works_digest(heads), "updated": _now_iso(), "works": len(heads)},
+            keys=(self._files_key, self._dband_key, self._dsketch_key, self._meta_key),
+        )
+
+    def _locked(self) -> Lock:
+        lock: Lock = self._client.lock(
+            self._lock_key, timeout=LOCK_TTL_S, blocking_timeout=BUSY_TIMEOUT_S, thread_local=False
+        )
+        if not lock.acquire():
+            raise IndexBusyError(
+                f"index is locked by another writer (waited {BUSY_TIMEOUT_S:.0f} s)", path=self.location
+            )
+        return lock
+
+    @_wrapped
+    def remove(self, *, paths: Collection[str] = (), documents: Collection[int] = ()) -> None:
+        """Take whole files (by path) and single documents (by id) out, in one transaction.
+
+        As for replaced files, their sentence ids stay in the buckets until a vacuum (no
+        live document owns them), and their document hashes stay readable `RETIRE_GRACE_S`."""
+        if not paths and not documents:
+            return
+        lock = self._locked()
+        try:
+            self._remove_locked(set(paths), set(documents), lock)
+            self._maybe_vacuum(lock)
+        finally:
+            with suppress(LockError):
+                lock.release()
+
+    def _remove_locked(self, paths: set[str], documents: set[int], lock: Lock) -> None:  # noqa: PLR0912, PLR0915 - one commit, in steps
+        client = self._client
+        catalog = self._catalog_locked()
+        meta = client.hgetall(self._meta_key)
+        records: dict[str, dict[str, Any]] = {}
+        dropped_files = sorted(p for p in paths if p in catalog)
+        gone: list[tuple[int, int, int, int]] = []  # (doc id, sentences, first sentence id, chars)
+        per_doc = ("docs", "doc_sentences", "doc_bases", "doc_ordinals", "doc_lengths", "doc_works", "doc_links")
+        for path, r in catalog.items():
+            whole = path in paths
+            drop = [i for i, d in enumerate(r["docs"]) if whole or d in documents]
+            gone += [(r["docs"][i], r["doc_sentences"][i], r["doc_bases"][i], r["doc_lengths"][i]) for i in drop]
+            if drop and not whole:
+                kept = [i for i in range(len(r["docs"])) if i not in drop]
+                left = records[path] = {**r, **{k: [r[k][i] for i in kept] for k in per_doc}}
+                left["sentences"] = sum(left["doc_sentences"])
+                left["doc_chars"] = sum(left["doc_lengths"])
+        if not gone and not dropped_files:
+            return
+        edge_lines = [catalog[p]["edge_lines"] for p in dropped_files]
+        edge_keys = sorted({k for e in edge_lines for k in e})
+        edge: dict[str, list[int] | None] = {}
+        if edge_keys:
+            for key, raw in zip(edge_keys, client.hmget(self._edge_key, edge_keys)):
+                edge[key] = [int(x) for x in raw.split()] if raw is not None else None
+        for e in edge_lines:
+            for key, count in e.items():
+                counts = edge.get(key)
+                if counts is not None:
+                    counts[0] -= count
+                    counts[1] -= 1
+        for p in dropped_files:
+            del catalog[p]
+        library = self._library_update(catalog, records, removed=[g[0] for g in gone], links=(), sketches={})
+        now = int(time.time())
+        generation = int(meta.get(b"generation", 0)) + 1
+        members = {f"{d}:{n}".encode(): base for d, n, base, _ in gone if n}
+        token = lock.local.token
+        with client.pipeline(transaction=True) as tx:
+            tx.watch(self._lock_key)
+            if tx.get(self._lock_key) != token:
+                raise IndexBusyError("lost the write lock; nothing was removed", path=self.location)
+            tx.multi()
+            if dropped_files:
+                tx.hdel(self._files_key, *dropped_files)
+            if library.records:
+                tx.hset(self._files_key, mapping=library.encoded_records())
+            library.queue(tx)
+            if members:
+                tx.zrem(self._sents_key, *members)
+                tx.zadd(self._retired_key, {m + f":{generation}:{now}".encode(): b for m, b in members.items()})
+            gone_keys = [k for k, v in edge.items() if v is None or v[1] <= 0]
+            kept_edges: dict[FieldT, EncodableT] = {
+                k: f"{v[0]} {v[1]}" for k, v in edge.items() if v and v[1] > 0
+            }
+            if gone_keys:
+                tx.hdel(self._edge_key, *gone_keys)
+            if kept_edges:
+                tx.hset(self._edge_key, mapping=kept_edges)
+            tx.hincrby(self._meta_key, "dead", sum(n for _, n, _, _ in gone))
+            tx.hincrby(self._meta_key, "documents", -len(gone))
+            tx.hincrby(self._meta_key, "sentences", -sum(n for _, n, _, _ in gone))
+            tx.hincrby(self._meta_key, "chars", -sum(c for *_, c in gone))
+            tx.hset(self._meta_key, "generation", generation)
+            try:
+                tx.execute()
+            except redis.WatchError:
+                raise IndexBusyError("lost the write lock while committing; nothing was removed",
+                                     path=self.location) from None
+        pipe = client.pipeline(transaction=False)
+        for d, *_ in gone:
+            pipe.expire(self._doc_key(d), RETIRE_GRACE_S)
+        pipe.execute()
+
+    @_wrapped
+    def set_collection(self, paths: Collection[str], collection: str) -> None:
+        if not paths:
+            return
+        lock = self._locked()
+        try:
+            catalog = self._catalog_locked()
+            records = {p: {**catalog[p], "collection": collection} for p in sorted(paths) if p in catalog}
+            library = self._library_update(catalog, records, removed=(), links=(), sketches={})
+            token = lock.local.token
+            with self._client.pipeline(transaction=True) as tx:
+                tx.watch(self._lock_key)
+                if tx.get(self._lock_key) != token:
+                    raise IndexBusyError("lost the write lock; nothing was changed", path=self.location)
+                tx.multi()
+                tx.hset(self._files_key, mapping=library.encoded_records())
+                library.queue(tx)
+                tx.execute()
+        finally:
+            with suppress(LockError):
+                lock.release()
+
+    @_wrapped
+    def library_info(self) -> LibraryInfo:
+        return self._pin().library_info()
+
+    @_wrapped
+    def catalog(
+        self, *, files: Collection[str] | None = None, works: Collection[int] | None = None
+    ) -> list[CatalogEntry]:
+        return self._pin().catalog(files=files, works=works)
+
+    @_wrapped
+    def documents_by_id(self, ids: Collection[int]) -> dict[int, DocumentRecord]:
+        return self._pin().documents_by_id(ids)
+
+    @_wrapped
+    def sentence_owners(self, sentence_ids: IntArray) -> tuple[IntArray, IntArray]:
+        return self._pin().sentence_owners(sentence_ids)
+
+    @_wrapped
+    def sketch_candidates(self, keys: IntArray) -> list[tuple[int, int]]:
+        return self._pin().sketch_candidates(keys)
+
     # -- vacuum ------------------------------------------------------------------------
     def _maybe_vacuum(self, lock: Lock) -> None:
         dead, live = (int(x or 0) for x in self._client.hmget(self._meta_key, ["dead", "sentences"]))
@@ -820,14 +1091,161 @@ class RedisStore:
         self._client.hincrby(self._meta_key, "dead", -dead)
 
 
+def _now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _band_field(band: int, key: int) -> bytes:
+    return bytes((band,)) + key.to_bytes(8, "little", signed=True)
+
+
+def _resolve_links(
+    new_files: Sequence[NewFile], written: Mapping[tuple[str, int], int], catalog: Mapping[str, dict[str, Any]]
+) -> list[tuple[int, int]]:
+    """The near-duplicate links of the files written, as (document id, document id) pairs."""
+    pairs: set[tuple[int, int]] = set()
+    for nf in new_files:
+        for ordinal, ref in nf.links:
+            a = written.get((nf.path, ordinal))
+            b = ref if isinstance(ref, int) else written.get(ref)
+            if a is not None and b is not None and a != b:
+                pairs.add((min(a, b), max(a, b)))
+    return sorted(pairs)
+
+
+def _relink(state: dict[str, dict[str, Any]], where: Mapping[int, tuple[str, int]], seeds: set[int]) -> set[str]:
+    """Recompute (in place) the works of the documents connected to ``seeds`` in the file
+    records ``state``; returns the paths of the records that changed."""
+    members: set[int] = set()
+    frontier = {d for d in seeds if d in where}
+    while frontier:
+        members |= frontier
+        frontier = {
+            x for d in frontier for x in state[where[d][0]]["doc_links"][where[d][1]] if x in where
+        } - members
+    names = {d: (state[where[d][0]]["name"], state[where[d][0]]["doc_ordinals"][where[d][1]]) for d in members}
+    links = [(d, x) for d in members for x in state[where[d][0]]["doc_links"][where[d][1]]]
+    changed: set[str] = set()
+    for d, work in components(names, links).items():
+        path, i = where[d]
+        if state[path]["doc_works"][i] != work:
+            state[path]["doc_works"][i] = work
+            changed.add(path)
+    return changed
+
+
+@dataclass(frozen=True, slots=True)
+class _LibraryWrite:
+    """What one commit writes for the library layer (see `RedisStore._library_update`)."""
+
+    records: dict[str, dict[str, Any]]  # path -> file record to store
+    band_set: dict[FieldT, EncodableT]
+    band_del: list[FieldT]
+    sketch_set: dict[str, bytes]
+    sketch_del: list[str]
+    meta: dict[str, str | int]
+    keys: tuple[str, str, str, str]  # files, dband, dsketch, meta
+
+    def encoded_records(self) -> dict[FieldT, EncodableT]:
+        return {p: json.dumps(r, ensure_ascii=False) for p, r in self.records.items()}
+
+    def queue(self, tx: Any) -> None:  # redis-py's Pipeline, generic over its client
+        """Queue the writes but the records into the commit's MULTI."""
+        _, dband, dsketch, meta = self.keys
+        if self.band_del:
+            tx.hdel(dband, *self.band_del)
+        if self.band_set:
+            tx.hset(dband, mapping=self.band_set)
+        if self.sketch_del:
+            tx.hdel(dsketch, *self.sketch_del)
+        if self.sketch_set:
+            tx.hset(dsketch, mapping=self.sketch_set)
+        tx.hset(meta, mapping=self.meta)
+
+
 class _RedisView:
     """The reads of one committed state of a Redis index (what `RedisStore.snapshot` yields)."""
+
+    updated: str | None = None
+    works_digest: str = ""
 
     def __init__(self, store: RedisStore, entries: dict[str, dict[str, Any]], committed: int, generation: int):
         self._store = store
         self._entries = entries  # path -> file record, as committed at `generation`
         self._committed = committed  # sentence ids below this belong to committed runs
         self._generation = generation
+        self._where: dict[int, tuple[str, int]] | None = None
+
+    def _doc_index(self) -> dict[int, tuple[str, int]]:
+        """Document id -> (path, position in its file record), built on first use."""
+        if self._where is None:
+            self._where = {d: (p, i) for p, e in self._entries.items() for i, d in enumerate(e["docs"])}
+        return self._where
+
+    def _library(self, doc_id: int) -> tuple[str, int] | None:
+        """(collection, work) of a document of this view."""
+        found = self._doc_index().get(doc_id)
+        if found is None:
+            return None
+        entry = self._entries[found[0]]
+        return entry["collection"], int(entry["doc_works"][found[1]])
+
+    def library_info(self) -> LibraryInfo:
+        collections: dict[str, int] = {}
+        works = 0
+        for e in self._entries.values():
+            collections[e["collection"]] = collections.get(e["collection"], 0) + len(e["docs"])
+            works += sum(d == w for d, w in zip(e["docs"], e["doc_works"]))
+        return LibraryInfo(
+            documents=self.document_count(), works=works, updated=self.updated, works_digest=self.works_digest,
+            collections={c: n for c, n in sorted(collections.items()) if n},
+        )
+
+    def catalog(
+        self, *, files: Collection[str] | None = None, works: Collection[int] | None = None
+    ) -> list[CatalogEntry]:
+        every = files is None and works is None
+        wanted_files, wanted_works = set(files or ()), set(works or ())
+        return [
+            CatalogEntry(id=d, file=path, file_name=e["name"], ordinal=o, collection=e["collection"], work=w)
+            for path, e in self._entries.items()
+            for d, o, w in zip(e["docs"], e["doc_ordinals"], e["doc_works"])
+            if every or path in wanted_files or w in wanted_works
+        ]
+
+    def documents_by_id(self, ids: Collection[int]) -> dict[int, DocumentRecord]:
+        index = self._doc_index()
+        with _backend_errors(self.location):
+            return self._store._fetch_docs(sorted(d for d in set(ids) if d in index), self._library)
+
+    def sentence_owners(self, sentence_ids: IntArray) -> tuple[IntArray, IntArray]:
+        sids = np.asarray(sentence_ids, dtype=np.int64)
+        distinct, inverse = np.unique(sids, return_inverse=True)
+        with _backend_errors(self.location):
+            owner = self._store._owners(
+                self._store._sents_key, [s for s in distinct.tolist() if s < self._committed], None
+            )
+        found = np.full((distinct.size, 2), -1, dtype=np.int64)
+        for k, sid in enumerate(distinct.tolist()):
+            lib = self._library(owner[sid]) if sid in owner else None
+            if lib is not None:
+                found[k] = (owner[sid], lib[1])
+        return found[inverse, 0], found[inverse, 1]
+
+    def sketch_candidates(self, keys: IntArray) -> list[tuple[int, int]]:
+        asked = [(row, _band_field(band, key)) for row, values in enumerate(np.asarray(keys, dtype=np.int64).tolist())
+                 if any(values) for band, key in enumerate(values)]
+        if not asked:
+            return []
+        fields = sorted({f for _, f in asked})
+        with _backend_errors(self.location):
+            values = dict(zip(fields, self._store._client.hmget(self._store._dband_key, fields)))
+        index = self._doc_index()
+        holders = {
+            f: [d for d in np.frombuffer(_bytes(v), dtype="<u4").tolist() if d in index]
+            for f, v in values.items() if v is not None
+        }
+        return sorted({(row, d) for row, f in asked for d in holders.get(f, ())})
 
     @property
     def location(self) -> str:
@@ -843,7 +1261,7 @@ class _RedisView:
                 id=e["id"], path=path, sha256=e["sha256"], chars=e["chars"],
                 encoding=e["encoding"], documents=len(e["docs"]),
                 declared_count=e["declared_count"], warnings=tuple(e["warnings"]),
-                set_aside=tuple(e["set_aside"]),
+                set_aside=tuple(e["set_aside"]), name=e["name"], collection=e["collection"],
             )
             for path, e in self._entries.items()
         ]
@@ -851,7 +1269,7 @@ class _RedisView:
     def documents(self) -> list[DocumentRecord]:
         ids = [i for e in self._entries.values() for i in e["docs"]]
         with _backend_errors(self.location):
-            docs = self._store._fetch_docs(ids)
+            docs = self._store._fetch_docs(ids, self._library)
         if len(docs) != len(ids):
             raise IndexBusyError(
                 f"the index changed too much while being read (a source was replaced more than "
@@ -884,7 +1302,7 @@ class _RedisView:
             missing = [s for s in sids if s not in owner]
             if missing:
                 owner.update(store._owners(store._retired_key, missing, self._generation))
-            docs = store._fetch_docs(sorted(set(owner.values())))
+            docs = store._fetch_docs(sorted(set(owner.values())), self._library)
         return {sid: (docs[d], sid - docs[d].sent_base) for sid, d in owner.items() if d in docs}
 
     def candidates(self, keys: IntArray) -> Candidates:

@@ -9,7 +9,10 @@ Layout of the SQLite index (one file, WAL journal, every write one transaction):
   (``segment, band, first_key -> keys, ids``). A lookup is one B-tree seek to a chunk
   and a binary search inside it, so opening an index reads nothing up front and a
   check's memory does not grow with the index. Each ``index`` run adds one segment
-  (incremental, no rebuild); past `MAX_SEGMENTS` they are merged (see `_compact`).
+  (incremental, no rebuild); past `MAX_SEGMENTS` they are merged (see `_compact`);
+* the library layer: each file's identity (``name``, unique) and ``collection``, each
+  document's ``work``, the near-duplicate links between documents (``doc_links``) and the
+  document-level LSH keys new documents are compared with (``doc_bands``).
 
 Never pickle: everything is SQL values and raw little-endian numpy buffers.
 """
@@ -18,10 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -29,12 +33,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import IndexBusyError, IndexFileError
-from ..model import DocumentRecord, FileRecord, IntArray, NewFile, UInt32Array
+from ..library.works import components, works_digest
+from ..model import CatalogEntry, DocumentRecord, FileRecord, IntArray, LibraryInfo, NewFile, UInt32Array
 from ..sketch.lsh import LshParams, stable_argsort
 from .arrays import alive, chunk_bounds, count_pairs
 from .base import Candidates, SentenceOwners
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CHUNK_KEYS = 1024  # ~12 KB per chunk read: measured faster candidate lookups than 4096 (+2% file size)
 MAX_SEGMENTS = 8
 BUSY_TIMEOUT_S = 120.0
@@ -54,7 +59,9 @@ CREATE TABLE files (
     declared_count INTEGER,
     warnings TEXT NOT NULL,
     set_aside TEXT NOT NULL,
-    edge_lines TEXT NOT NULL
+    edge_lines TEXT NOT NULL,
+    name TEXT NOT NULL UNIQUE,
+    collection TEXT NOT NULL
 );
 CREATE TABLE documents (
     id INTEGER PRIMARY KEY,
@@ -66,7 +73,8 @@ CREATE TABLE documents (
     sent_base INTEGER NOT NULL,
     sent_count INTEGER NOT NULL,
     spans BLOB NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    work INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX documents_by_sentence ON documents(sent_base);
 CREATE INDEX documents_by_file ON documents(file_id);
@@ -80,6 +88,25 @@ CREATE TABLE lsh (
     ids BLOB NOT NULL,
     PRIMARY KEY (segment, band, first_key)
 ) WITHOUT ROWID;
+"""
+
+# The library layer (`chachong.library`): near-duplicate links between documents (a < b), each
+# document's work, and the document-level LSH keys new documents are compared with.
+_LIBRARY_SCHEMA = """
+CREATE INDEX documents_by_work ON documents(work);
+CREATE TABLE doc_links (
+    a INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    b INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE INDEX doc_links_by_b ON doc_links(b);
+CREATE TABLE doc_bands (
+    band INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    doc INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    PRIMARY KEY (band, key, doc)
+) WITHOUT ROWID;
+CREATE INDEX doc_bands_by_doc ON doc_bands(doc);
 """
 
 
@@ -148,7 +175,7 @@ class SqliteStore:
             if self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 return  # another process created it between our check and our lock
             # executescript() would COMMIT our transaction first; run statements one by one.
-            for statement in _SCHEMA.split(";"):
+            for statement in (_SCHEMA + _LIBRARY_SCHEMA).split(";"):
                 if statement.strip():
                     self._db.execute(statement)
             self._db.executemany(
@@ -157,6 +184,8 @@ class SqliteStore:
                     ("schema_version", str(SCHEMA_VERSION)),
                     ("params", json.dumps(params.to_dict(), sort_keys=True)),
                     ("next_sentence_id", "0"),
+                    ("updated", ""),
+                    ("works_digest", works_digest(())),
                 ],
             )
 
@@ -288,7 +317,7 @@ class SqliteStore:
     def files(self) -> list[FileRecord]:
         rows = self._db.execute(
             "SELECT f.id, f.path, f.sha256, f.chars, f.encoding, f.declared_count, f.warnings,"
-            " f.set_aside, (SELECT count(*) FROM documents d WHERE d.file_id = f.id)"
+            " f.set_aside, (SELECT count(*) FROM documents d WHERE d.file_id = f.id), f.name, f.collection"
             " FROM files f ORDER BY f.path"
         ).fetchall()
         # Most files of a library have the same set-aside ads and no warnings: parse each
@@ -304,6 +333,7 @@ class SqliteStore:
             FileRecord(
                 id=r[0], path=r[1], sha256=r[2], chars=r[3], encoding=r[4], documents=r[8],
                 declared_count=r[5], warnings=parse(r[6]), set_aside=parse(r[7]),
+                name=r[9], collection=r[10],
             )
             for r in rows
         ]
@@ -320,7 +350,8 @@ class SqliteStore:
         return row[0] if row else None
 
     _DOC_COLUMNS = (
-        "d.id, f.path, d.ordinal, d.title, d.start, d.end, d.text, d.sent_base, d.spans"
+        "d.id, f.path, d.ordinal, d.title, d.start, d.end, d.text, d.sent_base, d.spans,"
+        " f.name, f.collection, d.work"
     )
 
     @staticmethod
@@ -329,6 +360,7 @@ class SqliteStore:
             id=row[0], file=row[1], ordinal=row[2], title=row[3], start=row[4], end=row[5],
             text=row[6], sent_base=row[7],
             spans=np.frombuffer(row[8], dtype="<i4").reshape(-1, 2),
+            file_name=row[9], collection=row[10], work=row[11],
         )
 
     @_guarded
@@ -375,7 +407,7 @@ class SqliteStore:
             " JOIN files f ON f.id = d.file_id WHERE d.id IN (SELECT value FROM json_each(?))",
             (json.dumps(doc_ids),),
         ):
-            docs[row[0]] = (self._doc(row), row[9])
+            docs[row[0]] = (self._doc(row), row[12])
         out: dict[int, tuple[DocumentRecord, int]] = {}
         for sid, doc_id in owners:
             found = docs.get(doc_id)
@@ -454,13 +486,17 @@ class SqliteStore:
             )
             key_parts: list[IntArray] = []
             id_parts: list[UInt32Array] = []
+            written: dict[tuple[str, int], int] = {}  # (path, ordinal) -> id of a document written
+            relink: set[int] = set()  # documents whose work may change
             for nf in new_files:
                 old = self._db.execute(
-                    "SELECT id, sha256, edge_lines FROM files WHERE path = ?", (nf.path,)
+                    "SELECT id, sha256, edge_lines, name FROM files WHERE path = ?", (nf.path,)
                 ).fetchone()
+                name = nf.name or (old[3] if old is not None else "")
                 if old is not None:
                     if old[1] == nf.sha256:
                         continue
+                    relink |= self._linked_outside(self._documents_of_files([old[0]]))
                     self._db.execute("DELETE FROM files WHERE id = ?", (old[0],))
                     for key, count in json.loads(old[2]).items():
                         self._db.execute(
@@ -477,24 +513,31 @@ class SqliteStore:
                     )
                 file_id = self._db.execute(
                     "INSERT INTO files (path, sha256, chars, encoding, declared_count, warnings,"
-                    " set_aside, edge_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " set_aside, edge_lines, name, collection) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         nf.path, nf.sha256, nf.chars, nf.encoding, nf.declared_count,
                         json.dumps(list(nf.warnings), ensure_ascii=False),
                         json.dumps(list(nf.set_aside), ensure_ascii=False),
                         json.dumps(nf.edge_lines, ensure_ascii=False, sort_keys=True),
+                        self._free_name(name or nf.path.rsplit("/", 1)[-1], nf.path), nf.collection,
                     ),
                 ).lastrowid
-                for doc in nf.documents:
+                for i, doc in enumerate(nf.documents):
                     n = int(doc.spans.shape[0])
-                    self._db.execute(
+                    doc_id = self._db.execute(
                         "INSERT INTO documents (file_id, ordinal, title, start, end, sent_base,"
                         " sent_count, spans, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             file_id, doc.ordinal, doc.title, doc.start, doc.end, next_sid, n,
                             doc.spans.astype("<i4").tobytes(), doc.text,
                         ),
-                    )
+                    ).lastrowid
+                    written[(nf.path, doc.ordinal)] = int(doc_id or 0)  # lastrowid: set after an INSERT
+                    if nf.sketches is not None and nf.sketches[i].any():
+                        self._db.executemany(
+                            "INSERT OR IGNORE INTO doc_bands VALUES (?, ?, ?)",
+                            [(band, key, doc_id) for band, key in enumerate(nf.sketches[i].tolist())],
+                        )
                     if n:
                         key_parts.append(doc.keys)
                         id_parts.append(np.arange(next_sid, next_sid + n, dtype=np.uint32))
@@ -502,6 +545,7 @@ class SqliteStore:
             self._db.execute(
                 "UPDATE meta SET value = ? WHERE key = 'next_sentence_id'", (str(next_sid),)
             )
+            self._write_links(new_files, written, relink)
             if key_parts:
                 self._add_segment(np.concatenate(key_parts), np.concatenate(id_parts))
             if self._db.execute("SELECT count(*) FROM segments").fetchone()[0] > MAX_SEGMENTS:
@@ -569,3 +613,192 @@ class SqliteStore:
             keys = np.stack([ck[o] for ck, o in zip(columns_k, orders)], axis=1)
             self._add_segment(keys, ids)
 
+
+    # -- the library layer (`chachong.library`): identities, collections, works, removal ----
+    def _free_name(self, name: str, path: str) -> str:
+        """``name``, or, when another file has it, ``name~DIGEST`` (the indexer picks unique
+        names; this guards against a concurrent run that picked the same one)."""
+        candidate = name
+        digest = hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()
+        width = 8
+        while True:
+            row = self._db.execute("SELECT path FROM files WHERE name = ?", (candidate,)).fetchone()
+            if row is None or row[0] == path:
+                return candidate
+            candidate = f"{name}~{digest[:width]}"
+            width += 4
+
+    def _documents_of_files(self, file_ids: Iterable[int]) -> set[int]:
+        return {r[0] for r in self._db.execute(
+            "SELECT id FROM documents WHERE file_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(file_ids)),),
+        )}
+
+    def _linked_outside(self, doc_ids: set[int]) -> set[int]:
+        """Documents outside ``doc_ids`` linked to one inside (their work may change)."""
+        ids = json.dumps(sorted(doc_ids))
+        rows = self._db.execute(
+            "SELECT a, b FROM doc_links WHERE a IN (SELECT value FROM json_each(?))"
+            " OR b IN (SELECT value FROM json_each(?))", (ids, ids),
+        )
+        return {x for r in rows for x in r} - doc_ids
+
+    def _write_links(self, new_files: Sequence[NewFile], written: dict[tuple[str, int], int],
+                     relink: set[int]) -> None:
+        """Store the near-duplicate links of the documents just written; recompute the works."""
+        if not written and not relink:
+            return
+        pairs: set[tuple[int, int]] = set()
+        for nf in new_files:
+            for ordinal, ref in nf.links:
+                a = written.get((nf.path, ordinal))
+                b = ref if isinstance(ref, int) else written.get(ref)
+                if a is not None and b is not None and a != b:
+                    pairs.add((min(a, b), max(a, b)))
+        # A link to a document that is gone (its file replaced meanwhile) is dropped.
+        self._db.executemany(
+            "INSERT OR IGNORE INTO doc_links SELECT ?, ? WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?)"
+            " AND EXISTS (SELECT 1 FROM documents WHERE id = ?)",
+            [(a, b, a, b) for a, b in sorted(pairs)],
+        )
+        self._refresh_works(set(written.values()) | relink)
+
+    def _refresh_works(self, seeds: set[int]) -> None:
+        """Recompute the work of every document connected to ``seeds``; then the index's
+        works digest and its time of change."""
+        members: set[int] = set()
+        frontier = {r[0] for r in self._db.execute(
+            "SELECT id FROM documents WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(seeds)),)
+        )}
+        links: set[tuple[int, int]] = set()
+        while frontier:
+            members |= frontier
+            ids = json.dumps(sorted(frontier))
+            found = self._db.execute(
+                "SELECT a, b FROM doc_links WHERE a IN (SELECT value FROM json_each(?))"
+                " OR b IN (SELECT value FROM json_each(?))", (ids, ids),
+            ).fetchall()
+            links.update((a, b) for a, b in found)
+            frontier = {x for r in found for x in r} - members
+        names = {
+            r[0]: (r[1], r[2]) for r in self._db.execute(
+                "SELECT d.id, f.name, d.ordinal FROM documents d JOIN files f ON f.id = d.file_id"
+                " WHERE d.id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(members)),),
+            )
+        }
+        work = components(names, links)
+        self._db.executemany("UPDATE documents SET work = ? WHERE id = ?", [(w, d) for d, w in sorted(work.items())])
+        heads = self._db.execute(
+            "SELECT f.name, d.ordinal FROM documents d JOIN files f ON f.id = d.file_id WHERE d.work = d.id"
+        ).fetchall()
+        self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+            ("works_digest", works_digest((n, o) for n, o in heads)),
+            ("updated", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+        ])
+
+    @_guarded
+    def library_info(self) -> LibraryInfo:
+        meta = dict(self._db.execute(
+            "SELECT key, value FROM meta WHERE key IN ('updated', 'works_digest')"
+        ).fetchall())
+        documents, works = self._db.execute("SELECT count(*), count(DISTINCT work) FROM documents").fetchone()
+        collections = dict(self._db.execute(
+            "SELECT f.collection, count(*) FROM documents d JOIN files f ON f.id = d.file_id"
+            " GROUP BY f.collection ORDER BY f.collection"
+        ).fetchall())
+        return LibraryInfo(documents=documents, works=works, updated=meta.get("updated") or None,
+                           works_digest=meta.get("works_digest", ""), collections=collections)
+
+    @_guarded
+    def catalog(
+        self, *, files: Collection[str] | None = None, works: Collection[int] | None = None
+    ) -> list[CatalogEntry]:
+        sql = ("SELECT d.id, f.path, f.name, d.ordinal, f.collection, d.work FROM documents d"
+               " JOIN files f ON f.id = d.file_id")
+        args: tuple[str, ...] = ()
+        if files is not None or works is not None:
+            # A union of two indexed lookups (an OR of the two would scan every document).
+            sql += (" WHERE d.id IN (SELECT d2.id FROM files f2 JOIN documents d2 ON d2.file_id = f2.id"
+                    " WHERE f2.path IN (SELECT value FROM json_each(?))"
+                    " UNION SELECT d3.id FROM documents d3 WHERE d3.work IN (SELECT value FROM json_each(?)))")
+            args = (json.dumps(sorted(files or ())), json.dumps(sorted(works or ())))
+        return [
+            CatalogEntry(id=r[0], file=r[1], file_name=r[2], ordinal=r[3], collection=r[4], work=r[5])
+            for r in self._db.execute(sql + " ORDER BY f.path, d.ordinal", args)
+        ]
+
+    @_guarded
+    def documents_by_id(self, ids: Collection[int]) -> dict[int, DocumentRecord]:
+        rows = self._db.execute(
+            f"SELECT {self._DOC_COLUMNS} FROM documents d JOIN files f ON f.id = d.file_id"  # noqa: S608 - constant columns
+            " WHERE d.id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(ids)),),
+        )
+        return {r[0]: self._doc(r) for r in rows}
+
+    @_guarded
+    def sentence_owners(self, sentence_ids: IntArray) -> tuple[IntArray, IntArray]:
+        sids = np.asarray(sentence_ids, dtype=np.int64)
+        docs = np.full(sids.size, -1, dtype=np.int64)
+        works = np.full(sids.size, -1, dtype=np.int64)
+        distinct, inverse = np.unique(sids, return_inverse=True)
+        if not distinct.size:
+            return docs, works
+        rows = self._db.execute(
+            "SELECT q.value, d.id, d.work, d.sent_base + d.sent_count FROM json_each(?) q"
+            " JOIN documents d ON d.id = (SELECT d2.id FROM documents d2 WHERE d2.sent_base <= q.value"
+            " ORDER BY d2.sent_base DESC LIMIT 1)",
+            (json.dumps(distinct.tolist()),),
+        ).fetchall()
+        owner = {sid: (doc, work) for sid, doc, work, end in rows if sid < end}
+        found = np.array([owner.get(s, (-1, -1)) for s in distinct.tolist()], dtype=np.int64).reshape(-1, 2)
+        return found[inverse, 0], found[inverse, 1]
+
+    @_guarded
+    def sketch_candidates(self, keys: IntArray) -> list[tuple[int, int]]:
+        probe = [[row, band, key] for row, values in enumerate(np.asarray(keys, dtype=np.int64).tolist())
+                 if any(values) for band, key in enumerate(values)]
+        if not probe:
+            return []
+        rows = self._db.execute(
+            "SELECT DISTINCT json_extract(q.value, '$[0]'), b.doc FROM json_each(?) q JOIN doc_bands b"
+            " ON b.band = json_extract(q.value, '$[1]') AND b.key = json_extract(q.value, '$[2]')",
+            (json.dumps(probe),),
+        ).fetchall()
+        return sorted((int(r), int(d)) for r, d in rows)
+
+    def remove(self, *, paths: Collection[str] = (), documents: Collection[int] = ()) -> None:
+        """Take whole files (by path) and single documents (by id) out, in one transaction.
+
+        Their sentences stay in the LSH segments until the next merge, unreachable (as those
+        of replaced files): no document owns them any more."""
+        if not paths and not documents:
+            return
+        with self._write():
+            files = self._db.execute(
+                "SELECT id, edge_lines FROM files WHERE path IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(paths)),),
+            ).fetchall()
+            gone = self._documents_of_files(f[0] for f in files) | set(documents)
+            relink = self._linked_outside(gone)
+            for file_id, edge_lines in files:
+                for key, count in json.loads(edge_lines).items():
+                    self._db.execute(
+                        "UPDATE edge_lines SET occurrences = occurrences - ?, files = files - 1 WHERE key = ?",
+                        (count, key),
+                    )
+                self._db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+            self._db.execute("DELETE FROM edge_lines WHERE files <= 0")
+            self._db.execute(
+                "DELETE FROM documents WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(gone)),)
+            )
+            self._refresh_works(relink)
+
+    def set_collection(self, paths: Collection[str], collection: str) -> None:
+        if not paths:
+            return
+        with self._write():
+            self._db.execute(
+                "UPDATE files SET collection = ? WHERE path IN (SELECT value FROM json_each(?))",
+                (collection, json.dumps(sorted(paths))),
+            )
+            self._refresh_works(set())
