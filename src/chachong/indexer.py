@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -175,9 +175,12 @@ def encode_file(
 
 def index_paths(
     store: Store, paths: Sequence[str | Path], *, on_progress: Progress | None = None,
-    on_split: OnSplit | None = None,
+    on_split: OnSplit | None = None, labels: Mapping[Path, str] | None = None,
 ) -> IndexReport:
     """Add files and folders to ``store``; unchanged files are left as they are.
+
+    ``labels``: names in the index for some of the given files instead of their paths (files
+    a server received, written to temporary files, are indexed under the name they came with).
 
     ``on_split(files)`` is called once every new file is split into documents and before
     the slow part (MinHash and the write) begins, with the files being added or replaced,
@@ -190,7 +193,7 @@ def index_paths(
     replaced: list[str] = []  # already indexed with other content
     seen: set[str] = set()
     for path in files:
-        label = label_for(path)
+        label = labels[path] if labels and path in labels else label_for(path)
         if label in seen:
             continue
         seen.add(label)
