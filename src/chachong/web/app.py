@@ -159,8 +159,9 @@ def _report_response(page: str, *, download: str | None) -> HTMLResponse:
 
 
 def _attachment(filename: str) -> str:
-    ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in filename)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    """A download's name: the draft's (RFC 6266 ``filename*``), with a plain ASCII fallback."""
+    fallback = "chachong-report" + filename[filename.rfind(".") :]
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _download_name(result_file: str, suffix: str) -> str:
@@ -228,7 +229,8 @@ def create_app(config: ServeConfig) -> FastAPI:  # noqa: PLR0915 - the routes, o
         return HTMLResponse(env.get_template(name).render(**context), status_code=status)
 
     def wants_json(request: Request) -> bool:
-        return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+        path = request.url.path
+        return path.startswith("/api/") or path.endswith(".json")
 
     def error_page(request: Request, exc: ChachongError) -> Response:
         if wants_json(request):
@@ -407,6 +409,9 @@ def create_app(config: ServeConfig) -> FastAPI:  # noqa: PLR0915 - the routes, o
             result = await run_check(draft)
         except ChachongError as exc:
             status, _ = status_of(exc)
+            if not text:  # the form was read before the problem was found: give the text back
+                with contextlib.suppress(Exception):
+                    text = _form_str((await request.form()).get("text")) or ""
             return page(request, "check.html", status, error=str(exc), text=text, max_mib=MAX_DRAFT_BYTES / _MIB)
         key = state.results.add(result)
         return RedirectResponse(f"/check/{key}", status_code=303)

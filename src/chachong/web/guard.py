@@ -134,7 +134,9 @@ class Guard:
         wants_page = scope["method"] == "GET" and "text/html" in headers.get("accept", "") and not (
             path.startswith("/api/") or path == "/openapi.json")
         if wants_page:
-            target = path + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
+            raw_path = scope.get("raw_path") or path.encode("utf-8")  # as sent: percent-encoded
+            query = scope["query_string"]
+            target = (raw_path + (b"?" + query if query else b"")).decode("latin-1")
             location = "/login?next=" + quote(target, safe="")
             return [
                 {"type": "http.response.start", "status": 303,
