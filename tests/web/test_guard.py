@@ -136,6 +136,7 @@ def test_a_server_with_a_token_answers_any_host_name(corpus_index_path):
     {"origin": "http://evil.example"},
     {"origin": "http://127.0.0.1:9999"},  # another port is another origin
     {"origin": "null"},
+    {"origin": ORIGIN, "sec-fetch-site": "cross-site"},
     {"sec-fetch-site": "cross-site"},
     {"sec-fetch-site": "same-site"},
 ])
@@ -167,7 +168,7 @@ def test_every_answer_carries_the_security_headers(sqlite_api, method, path):
     assert "unsafe" not in csp
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["x-content-type-options"] == "nosniff"
-    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["referrer-policy"] == "same-origin"
     assert r.headers["cache-control"] == "no-store"
     assert "server" not in r.headers
 

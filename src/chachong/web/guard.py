@@ -13,7 +13,7 @@
   (Starlette's RequestBodyLimitMiddleware does the same but answers in plain text, outside the
   error handlers; the API promises JSON errors with the CLI's kind of message.)
 * **Headers**: Content-Security-Policy (our own scripts and styles only, nothing fetched
-  elsewhere, no framing), nosniff, no referrer, and no caching of pages that hold drafts.
+  elsewhere, no framing), nosniff, no referrer to other sites, and no caching of pages that hold drafts.
 """
 
 from __future__ import annotations
@@ -169,11 +169,12 @@ def _cookie(header: str, name: str) -> str | None:
 def _same_origin(headers: Headers, host: str) -> bool:
     """Whether a state-changing request may come from where it says it comes from.
 
-    Browsers name the page's origin on every POST (``Origin``) and say whether it is another
-    site (``Sec-Fetch-Site``); clients such as curl send neither and pass.
+    Browsers say whether a request comes from another site (``Sec-Fetch-Site``), and older ones
+    name the page's origin (``Origin``); clients such as curl send neither and pass.
     """
-    if headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return False
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")  # "none": typed by the user, not sent by a page
     origin = headers.get("origin")
     if origin is None:
         return True
@@ -195,7 +196,8 @@ def _secure(headers: MutableHeaders) -> None:
         if name not in headers:
             headers[name] = value()
     headers["x-content-type-options"] = "nosniff"
-    headers["referrer-policy"] = "no-referrer"
+    # Our own pages send their address to us only: a result's address never leaves for another site.
+    headers["referrer-policy"] = "same-origin"
     headers["cross-origin-opener-policy"] = "same-origin"
     headers["cross-origin-resource-policy"] = "same-origin"
 
