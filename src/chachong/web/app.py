@@ -273,7 +273,7 @@ def create_app(config: ServeConfig) -> FastAPI:  # noqa: PLR0915 - the routes, o
         return {
             "location": status.location, "backend": status.backend, "generation": status.generation,
             **{k: status.counts[k] for k in ("files", "documents", "sentences", "chars")},
-            "last_change": state.changes.last_change(config.location, status),
+            "last_change": state.changes.last_change(status),
             "thresholds": thresholds(status.counts["documents"]),
             "lsh": status.lsh,
             "server": {

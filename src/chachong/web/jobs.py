@@ -14,15 +14,22 @@ import contextlib
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import ChachongError, InputError
 from ..match.check import CheckOptions, check_text
 from ..model import CheckResult
+from ..phrases import index_generation, phrase_table
 from ..store import Store, open_store
 from ..text.reading import MAX_DRAFT_BYTES, read_text
 
 _stores: dict[str, Store] = {}
+# Shared by the workers (given at start): while one of them computes the stock-phrase table of
+# an index state that has none cached yet (right after an `index` run), the others wait for it
+# and then read it from the index instead of each computing it again (seconds of CPU each).
+_phrase_lock: _Lock | None = None
+PHRASE_WAIT_S = 120.0  # a worker that died holding the lock must not stop the others for good
+_phrases_ready: set[tuple[str, str, int | None]] = set()  # (location, generation, min_docs) seen cached
 
 
 def _store(location: str) -> Store:
@@ -42,12 +49,20 @@ def _forget(location: str) -> None:
             store.close()
 
 
-def warm_up(location: str) -> None:
+class _Lock(Protocol):
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+def warm_up(location: str, phrase_lock: _Lock | None = None) -> None:
     """Worker start: import and open everything a check needs, so the first check is not slow.
 
     Best effort: an index that cannot be opened now is reported by the check that needs it
     (an exception here would break the whole pool).
     """
+    global _phrase_lock  # noqa: PLW0603 - set once per worker process, at its start
+    _phrase_lock = phrase_lock
     try:
         check_text(_store(location), "预热。", file="<warm-up>")
     except Exception:  # noqa: BLE001 - see the docstring: the first real check reports the problem
@@ -70,10 +85,27 @@ def check_job(location: str, *, text: str | None, upload: Upload | None, name: s
     if text is None:
         raise InputError("no draft: give the text or a file")
     try:
-        return check_text(_store(location), text, file=name, options=CheckOptions(common_docs=common_docs))
+        store = _store(location)
+        _phrase_table_once(location, store, common_docs)
+        return check_text(store, text, file=name, options=CheckOptions(common_docs=common_docs))
     except ChachongError:
         _forget(location)
         raise
+
+
+def _phrase_table_once(location: str, store: Store, min_docs: int | None) -> None:
+    """Make sure the index has its phrase table cached, computed by one worker at a time."""
+    generation = index_generation(store)
+    key = (location, generation, min_docs)
+    if key in _phrases_ready:
+        return
+    locked = _phrase_lock is not None and _phrase_lock.acquire(timeout=PHRASE_WAIT_S)
+    try:
+        phrase_table(store, min_docs=min_docs)  # from the cache if another worker made it meanwhile
+    finally:
+        if locked and _phrase_lock is not None:
+            _phrase_lock.release()
+    _phrases_ready.add(key)
 
 
 def read_upload(upload: Upload, *, max_bytes: int) -> str:
@@ -88,7 +120,6 @@ def index_job(location: str, uploads: list[Upload]) -> dict[str, Any]:
     """Add uploaded files to the index in one run, as ``chachong index`` does, named by their
     labels; then compute the stock-phrase table, so the next check need not."""
     from ..indexer import index_paths
-    from ..phrases import phrase_table
 
     store = _store(location)
     try:
@@ -119,7 +150,6 @@ def pairs_job(location: str, max_docs: int | None, reply: Connection) -> None:
     the generation is that of the index before and after the run (None if it changed meanwhile).
     """
     from ..match.pairs import find_pairs
-    from ..phrases import index_generation
     from ..report.html import render_pairs_html
 
     try:

@@ -12,13 +12,12 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..match.check import CheckOptions
 from ..model import FileRecord
 from ..phrases import default_min_docs, index_generation
-from ..store import is_shared, open_store
+from ..store import open_store
 from ..text.reading import MAX_DRAFT_BYTES
 
 
@@ -82,8 +81,8 @@ class Changes:
     """When this server saw the index change, and a cache of its document list per generation.
 
     The index itself records no time of its last run; the server notes when it first saw each
-    generation (the set of indexed files and their contents), and for an index file the time
-    the file was last written.
+    generation (the set of indexed files and their contents). (An index file's modification
+    time is no substitute: checks write the stock-phrase cache into it, and SQLite checkpoints.)
     """
 
     def __init__(self) -> None:
@@ -109,16 +108,11 @@ class Changes:
         self.seen(library.generation)
         return library
 
-    def last_change(self, location: str, status: Status) -> dict[str, str | None]:
+    def last_change(self, status: Status) -> dict[str, str | None]:
         seen = self.seen(status.generation)
-        modified = None
-        if not is_shared(location):
-            stamps = [p.stat().st_mtime for p in (Path(location), Path(location + "-wal")) if p.exists()]
-            modified = _iso(max(stamps)) if stamps else None
         return {
             "seen": _iso(seen) if seen else None,  # None: before this server started
             "server_started": _iso(self.started),
-            "file_modified": modified,
         }
 
 

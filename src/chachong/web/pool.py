@@ -52,11 +52,13 @@ class WorkerPool:
         self.max_queued = max_queued
         self.queued = 0  # checks submitted and not answered yet (touched by the event loop only)
         self._context = multiprocessing.get_context("spawn")
+        self._phrase_lock = self._context.Lock()  # see jobs: one worker computes a missing phrase table
         self._executor: ProcessPoolExecutor | None = None
 
     def start(self) -> None:
         self._executor = ProcessPoolExecutor(
-            self.workers, mp_context=self._context, initializer=jobs.warm_up, initargs=(self.location,)
+            self.workers, mp_context=self._context, initializer=jobs.warm_up,
+            initargs=(self.location, self._phrase_lock),
         )
         # Start every worker now, not on the first request: the first reviewer should not wait.
         for future in [self._executor.submit(time.sleep, 0) for _ in range(self.workers)]:
@@ -89,7 +91,8 @@ class WorkerPool:
             log.error("a worker process died; starting a new pool")
             broken.shutdown(wait=False, cancel_futures=True)
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=self._context, initializer=jobs.warm_up, initargs=(self.location,)
+                self.workers, mp_context=self._context, initializer=jobs.warm_up,
+                initargs=(self.location, self._phrase_lock),
             )
 
 
