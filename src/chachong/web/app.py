@@ -88,6 +88,7 @@ _STATUS: tuple[tuple[type[ChachongError], int, str], ...] = (
     (NotFoundError, 404, "not_found"),
     (ServerBusyError, 503, "busy"),
     (TooSlowError, 503, "too_slow"),
+    (WorkerLostError, 503, "worker_lost"),
     (IndexFileError, 503, "index_unavailable"),
     (BackendError, 503, "index_unavailable"),
 )
@@ -259,8 +260,6 @@ def create_app(config: ServeConfig) -> FastAPI:  # noqa: PLR0915 - the routes, o
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        if isinstance(exc, WorkerLostError):
-            return error_page(request, exc)
         return error_page(request, ChachongError("internal error (the server's log has the details)"))
 
     # -- reading the index (threads of this process; cheap reads, cached per generation) ---------
