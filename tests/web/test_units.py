@@ -68,3 +68,24 @@ def test_the_web_package_uses_neither_typer_nor_rich_and_workers_load_no_web_fra
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_kept_results_are_bounded_by_count_size_and_age(monkeypatch):
+    from chachong import CheckResult
+    from chachong.web import results
+
+    def result(chars: int) -> CheckResult:
+        return CheckResult(file="d", text="字" * chars, chars=chars, content_chars=chars, copy_ratio=0.0,
+                           boilerplate_ratio=0.0, max_source_share=0.0, passages=(), sources=())
+
+    store = results.ResultStore(keep=3, seconds=60, max_bytes=4 * 1000)
+    keys = [store.add(result(100)) for _ in range(5)]
+    assert [store.get(k) is not None for k in keys] == [False, False, True, True, True]  # the newest 3
+    big = store.add(result(900))  # 3,600 bytes: only room for it and none older
+    assert store.get(big) is not None and [store.get(k) for k in keys[2:]] == [None, None, None]
+    huge = store.add(result(10_000))  # over the limit alone: the newest is kept all the same
+    assert store.get(huge) is not None and store.get(big) is None
+    now = results.time.monotonic()
+    monkeypatch.setattr(results.time, "monotonic", lambda: now + 61)
+    fresh = store.add(result(1))
+    assert store.get(huge) is None and store.get(fresh) is not None

@@ -45,6 +45,7 @@ from .config import (
     CHECK_BODY_BYTES,
     PAIRS_TIME_LIMIT_S,
     RESULTS_KEPT,
+    RESULTS_KEPT_BYTES,
     RESULTS_KEPT_S,
     ServeConfig,
 )
@@ -114,7 +115,8 @@ class State:
     config: ServeConfig
     pool: WorkerPool
     pairs: PairsRunner
-    results: ResultStore = field(default_factory=lambda: ResultStore(keep=RESULTS_KEPT, seconds=RESULTS_KEPT_S))
+    results: ResultStore = field(default_factory=lambda: ResultStore(
+        keep=RESULTS_KEPT, seconds=RESULTS_KEPT_S, max_bytes=RESULTS_KEPT_BYTES))
     changes: Changes = field(default_factory=Changes)
     session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 

@@ -17,7 +17,9 @@ INDEX_BODY_BYTES = 4 * MAX_FILE_BYTES + 64 * 1024  # up to four library files of
 OTHER_BODY_BYTES = 64 * 1024  # a login form
 PAIRS_TIME_LIMIT_S = 120.0  # the reuse map on demand; beyond this, `chachong pairs` on the server
 RESULTS_KEPT = 200  # finished checks whose page and downloads stay available ...
-RESULTS_KEPT_S = 4 * 3600  # ... for this long (in memory: a restart forgets them)
+RESULTS_KEPT_S = 4 * 3600  # ... for this long (in memory: a restart forgets them) ...
+RESULTS_KEPT_BYTES = 256 * 1024 * 1024  # ... and in this much memory
+PAIRS_KEPT = 8  # reuse maps kept for the index as it is (one per --max-docs asked)
 
 
 def default_workers() -> int:

@@ -64,7 +64,9 @@ def warm_up(location: str, phrase_lock: _Lock | None = None) -> None:
     global _phrase_lock  # noqa: PLW0603 - set once per worker process, at its start
     _phrase_lock = phrase_lock
     try:
-        check_text(_store(location), "预热。", file="<warm-up>")
+        store = _store(location)
+        _phrase_table_once(location, store, None)  # a table missing from the index: computed once, not per worker
+        check_text(store, "预热。", file="<warm-up>")
     except Exception:  # noqa: BLE001 - see the docstring: the first real check reports the problem
         _forget(location)
 

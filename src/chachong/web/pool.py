@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from ..errors import BackendError, ChachongError, IndexBusyError, IndexFileError, InputError, UsageError
 from . import jobs
+from .config import PAIRS_KEPT
 
 log = logging.getLogger("chachong.serve")
 _T = TypeVar("_T")
@@ -147,8 +148,11 @@ class PairsRunner:
         _, generation, rows, html, max_docs = outcome
         result = PairsMap(generation, rows, html, max_docs, seconds)
         if generation is not None:
-            # Keep only the maps of the newest generation (older ones will not be asked for again).
+            # Keep only the maps of the newest generation (older ones will not be asked for again),
+            # and a few of them: one per --max-docs a client asked for.
             self._kept = {k: v for k, v in self._kept.items() if k[0] == generation}
+            while len(self._kept) >= PAIRS_KEPT:
+                del self._kept[next(iter(self._kept))]
             self._kept[(generation, key[1])] = result
         return result
 

@@ -1,8 +1,9 @@
 """Finished checks, kept a while so their page and downloads can be opened by address.
 
 Each result gets an unguessable id (128 random bits): the page /check/ID, the report
-/check/ID/report.html and the JSON /check/ID.json. Kept in the server's memory only: the
-newest RESULTS_KEPT for up to RESULTS_KEPT_S seconds, so drafts do not pile up on the server.
+/check/ID/report.html and the JSON /check/ID/result.json. Kept in the server's memory only: the
+newest RESULTS_KEPT, for up to RESULTS_KEPT_S seconds and within RESULTS_KEPT_BYTES, so drafts
+do not pile up on the server.
 """
 
 from __future__ import annotations
@@ -21,19 +22,25 @@ class Kept:
     created: float
     report_html: str | None = field(default=None)  # rendered on first request
 
+    @property
+    def weight(self) -> int:
+        """Roughly the bytes it holds: the draft and its passages (up to 4 bytes a character
+        in a Python string), the report once rendered."""
+        chars = len(self.result.text) + sum(len(p.text) for p in self.result.passages)
+        return 4 * chars + 4 * len(self.report_html or "")
+
 
 class ResultStore:
-    def __init__(self, *, keep: int, seconds: float) -> None:
+    def __init__(self, *, keep: int, seconds: float, max_bytes: int) -> None:
         self.keep = keep
         self.seconds = seconds
+        self.max_bytes = max_bytes
         self._items: OrderedDict[str, Kept] = OrderedDict()
 
     def add(self, result: CheckResult) -> str:
-        self._expire()
         key = secrets.token_urlsafe(16)
         self._items[key] = Kept(result, time.monotonic())
-        while len(self._items) > self.keep:
-            self._items.popitem(last=False)
+        self._expire()
         return key
 
     def get(self, key: str) -> Kept | None:
@@ -41,6 +48,12 @@ class ResultStore:
         return self._items.get(key)
 
     def _expire(self) -> None:
+        """Forget the oldest results past the age, count or size limit (never the newest one)."""
         cutoff = time.monotonic() - self.seconds
-        while self._items and next(iter(self._items.values())).created < cutoff:
+        total = sum(k.weight for k in self._items.values())
+        while len(self._items) > 1:
+            oldest = next(iter(self._items.values()))
+            if oldest.created >= cutoff and len(self._items) <= self.keep and total <= self.max_bytes:
+                break
+            total -= oldest.weight
             self._items.popitem(last=False)
