@@ -81,7 +81,7 @@ def test_kept_results_are_bounded_by_count_size_and_age(monkeypatch):
     store = results.ResultStore(keep=3, seconds=60, max_bytes=4 * 1000)
     keys = [store.add(result(100)) for _ in range(5)]
     assert [store.get(k) is not None for k in keys] == [False, False, True, True, True]  # the newest 3
-    big = store.add(result(950))  # 3,800 bytes: room for it and one older result of 400
+    big = store.add(result(900))  # 3,600 bytes: room for it and one older result of 400
     assert store.get(big) is not None
     assert [store.get(k) is not None for k in keys[2:]] == [False, False, True]
     huge = store.add(result(10_000))  # over the limit alone: the newest is kept all the same
