@@ -93,6 +93,15 @@ def _kib(pid: int, field_name: str, filename: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class MemorySampler(threading.Thread):
     """Peak PSS and RSS summed over a process and its descendants, sampled every 0.2 s."""
 
@@ -213,6 +222,20 @@ async def run_phase(
 
 
 # -- the run ---------------------------------------------------------------------------------------
+def in_process_latencies(index: Path, drafts: list[str]) -> list[float]:
+    from chachong.match.check import check_text
+    from chachong.store import open_store
+
+    with open_store(index) as store:
+        check_text(store, drafts[0])  # warm-up: the phrase table, caches
+        out = []
+        for draft in drafts:
+            started = time.perf_counter()
+            check_text(store, draft)
+            out.append(time.perf_counter() - started)
+    return out
+
+
 def start_server(index: Path, workers: int | None, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     args = chachong("serve", "--host", "127.0.0.1", "--port", str(port), "--index", str(index))
@@ -260,6 +283,7 @@ def main() -> int:
     added = generate_library(0, args.out, documents=args.add_docs, tag="serve-add")
     drafts = [make_draft(library.path, seed=i) for i in range(args.clients)]
 
+    in_process = in_process_latencies(index, drafts)
     load_before = os.getloadavg()
     log = args.out / "serve-load.log"
     server, url = start_server(index, args.workers, log)
@@ -281,6 +305,8 @@ def main() -> int:
             print(f"phase: {phase.name} ({seconds:g} s) …", file=sys.stderr, flush=True)
             phases.append(asyncio.run(run_phase(url, phase, drafts, seconds, index_run)))
         after = httpx2.get(f"{url}/api/status", timeout=30).json()
+        server_cpu = cpu_seconds(server.pid)
+        workers_cpu = sum(cpu_seconds(p) for p in _tree(server.pid) if p != server.pid)
     finally:
         memory.stop()
         server.terminate()
@@ -291,7 +317,12 @@ def main() -> int:
         "library": {"chars": library.chars, "documents": library.documents, "files": library.files},
         "documents_after_index_run": after["documents"],
         "draft_chars": len(drafts[0]),
+        # The same drafts checked in this process, one after another, before the server starts:
+        # what a check costs without HTTP, the queue and the worker processes.
+        "in_process_p50_ms": round(sorted(in_process)[len(in_process) // 2] * 1000, 1),
         "server": {"workers": workers, "peak_pss_mib": round(memory.peak_pss_mib, 1),
+                   # CPU used over the whole run: the server process (HTTP, JSON, pages) and its workers
+                   "server_process_cpu_s": round(server_cpu, 1), "worker_processes_cpu_s": round(workers_cpu, 1),
                    "peak_rss_mib": round(memory.peak_rss_mib, 1), "processes": memory.processes},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(),
                     # other work on the machine: the 1-minute load average before the run and at its end
@@ -312,9 +343,11 @@ def render(result: dict[str, Any]) -> str:
     server = result["server"]
     lines = [
         f"chachong serve under load: {lib['chars'] / 1e6:.1f}M-character library ({lib['documents']:,} documents), "
-        f"{result['draft_chars']:,}-character drafts, {server['workers']} check workers, loopback",
+        f"{result['draft_chars']:,}-character drafts, {server['workers']} check workers, loopback; the same "
+        f"drafts checked in-process without the server: p50 {result['in_process_p50_ms']} ms",
         f"server memory (all {server['processes']} processes): peak PSS {server['peak_pss_mib']:.0f} MiB, "
-        f"peak RSS sum {server['peak_rss_mib']:.0f} MiB; machine: {result['machine']['cpus']} cores, load average "
+        f"peak RSS sum {server['peak_rss_mib']:.0f} MiB; CPU used: server process {server['server_process_cpu_s']} s, "
+        f"check workers {server['worker_processes_cpu_s']} s; machine: {result['machine']['cpus']} cores, load average "
         f"{result['machine']['load_before']} before the run, {result['machine']['load_after']} at its end",
         "",
         "| phase | checks | checks/s | p50 | p95 | p99 | max | errors | GET /api/status p50 / max |",
