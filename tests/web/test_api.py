@@ -295,7 +295,7 @@ def test_an_index_server_adds_uploads_under_their_names(cli, index_location):
         again = client.post("/api/index", files=[("file", ("年报.txt", data))]).json()
         assert again["unchanged"] == ["upload/年报.txt"] and again["added"] == []
         files = [f["file"] for f in client.get("/api/docs").json()["files"]]
-        assert files == ["corpus/003_ec39d6286021c7d9.txt", "upload/年报.txt"]
+        assert len(files) == 2 and files[0].endswith("003_ec39d6286021c7d9.txt") and files[1] == "upload/年报.txt"
         result = client.post("/api/check", json={"text": bank.text}).json()
         copy = next(p for p in result["passages"] if p["kind"] == "copy")
         assert copy["source"]["file"] == "upload/年报.txt"
