@@ -69,3 +69,31 @@ def test_a_dead_worker_is_replaced(corpus_index_path):
         assert lost.json() == {"error": "a check worker stopped unexpectedly; try again", "kind": "worker_lost"}
         again = client.post("/api/check", json={"text": SAMPLE.read_text(encoding="utf-8")})
         assert again.status_code == 200 and again.json()["copy_ratio"] == 0.7614
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry.name))
+            except OSError:
+                continue
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc to find the workers")
+def test_workers_end_with_a_killed_server(corpus_index_path, tmp_path):
+    from .live import LiveServer
+
+    server = LiveServer(tmp_path, "--index", str(corpus_index_path), "--workers", "2").start()
+    assert server.process is not None
+    children = _children(server.process.pid)
+    assert len(children) >= 2
+    server.process.kill()  # SIGKILL: the server cannot stop its workers itself
+    server.process.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists() for c in children):
+        time.sleep(0.2)
+    assert not [c for c in children if Path(f"/proc/{c}").exists()]

@@ -11,6 +11,9 @@ the draft as the user called it, never the temporary file it was written to.
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -28,6 +31,7 @@ _stores: dict[str, Store] = {}
 # an index state that has none cached yet (right after an `index` run), the others wait for it
 # and then read it from the index instead of each computing it again (seconds of CPU each).
 _phrase_lock: _Lock | None = None
+PARENT_CHECK_S = 2.0
 PHRASE_WAIT_S = 120.0  # a worker that died holding the lock must not stop the others for good
 _phrases_ready: set[tuple[str, str, int | None]] = set()  # (location, generation, min_docs) seen cached
 
@@ -63,12 +67,22 @@ def warm_up(location: str, phrase_lock: _Lock | None = None) -> None:
     """
     global _phrase_lock  # noqa: PLW0603 - set once per worker process, at its start
     _phrase_lock = phrase_lock
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
     try:
         store = _store(location)
         _phrase_table_once(location, store, None)  # a table missing from the index: computed once, not per worker
         check_text(store, "预热。", file="<warm-up>")
     except Exception:  # noqa: BLE001 - see the docstring: the first real check reports the problem
         _forget(location)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the server is gone (killed with SIGKILL, it cannot stop its workers,
+    and a worker waiting for its next job would wait forever)."""
+    while True:
+        time.sleep(PARENT_CHECK_S)
+        if os.getppid() != parent:
+            os._exit(0)
 
 
 @dataclass(frozen=True, slots=True)
