@@ -301,3 +301,19 @@ def test_an_index_server_adds_uploads_under_their_names(cli, index_location):
         assert copy["source"]["file"] == "upload/年报.txt"
         assert copy["source"]["doc"] == "年报.txt#1"
         assert client.get("/api/status").json()["last_change"]["seen"] is not None
+
+
+def test_an_index_upload_over_the_file_limit_gets_the_clis_message(cli, tmp_path):
+    from chachong.text.reading import MAX_FILE_BYTES
+    from chachong.web.config import ServeConfig
+
+    index = tmp_path / "w.sqlite"
+    assert cli("index", CORPUS / "003_ec39d6286021c7d9.txt", "--index", index).code == 0
+    big = tmp_path / "大.txt"
+    big.write_bytes("字".encode() * (MAX_FILE_BYTES // 3 + 1))
+    problem = cli_error(cli, "index", big, "--index", index).removeprefix(f"{big}: ")
+    with client_for(ServeConfig(location=str(index), allow_index=True)) as client:
+        r = client.post("/api/index", files={"file": ("大.txt", big.read_bytes())})
+        assert r.status_code == 413
+        assert r.json() == {"error": f"upload/大.txt: {problem}", "kind": "too_large"}
+        assert len(client.get("/api/docs").json()["files"]) == 1  # nothing was added

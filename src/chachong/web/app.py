@@ -30,7 +30,7 @@ from fastapi.security import HTTPBearer
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -112,7 +112,6 @@ class Draft:
 
 @dataclass(slots=True)
 class State:
-    config: ServeConfig
     pool: WorkerPool
     pairs: PairsRunner
     results: ResultStore = field(default_factory=lambda: ResultStore(
@@ -193,7 +192,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def create_app(config: ServeConfig) -> FastAPI:  # noqa: PLR0915 - the routes, one after another
-    state = State(config, WorkerPool(config.location, workers=config.workers, max_queued=config.max_queued),
+    state = State(WorkerPool(config.location, workers=config.workers, max_queued=config.max_queued),
                   PairsRunner(config.location, time_limit=PAIRS_TIME_LIMIT_S))
 
     @asynccontextmanager
@@ -564,21 +563,30 @@ def create_app(config: ServeConfig) -> FastAPI:  # noqa: PLR0915 - the routes, o
             return _text_draft(body.text, clean_name(body.file, default=DEFAULT_NAME), body.common_docs)
         if kind not in ("multipart/form-data", "application/x-www-form-urlencoded"):
             raise InputError("send the draft as JSON {\"text\": …} or as a form with a 'file' or 'text' field")
-        form = await request.form(max_files=1, max_fields=8, max_part_size=CHECK_BODY_BYTES)
-        text = form.get("text")
-        upload = form.get("file")
-        common_docs = _optional_int(form.get("common_docs"), "common_docs", minimum=2)
-        if isinstance(upload, UploadFile) and (upload.filename or upload.size):
-            if isinstance(text, str) and text.strip():
-                raise InputError("give the draft as text or as a file, not both")
-            data = await upload.read()
-            name = label(upload.filename, default="draft")
-            if not data:
-                raise InputError("file is empty", path=name)
-            return Draft(name=name, upload=data, common_docs=common_docs)
-        if isinstance(text, str) and text:
-            return _text_draft(text, clean_name(_form_str(form.get("name")), default=DEFAULT_NAME), common_docs)
+        async with parsed_form(request, max_files=1, max_fields=8, max_part_size=CHECK_BODY_BYTES) as form:
+            text = form.get("text")
+            upload = form.get("file")
+            common_docs = _optional_int(form.get("common_docs"), "common_docs", minimum=2)
+            if isinstance(upload, UploadFile) and (upload.filename or upload.size):
+                if isinstance(text, str) and text.strip():
+                    raise InputError("give the draft as text or as a file, not both")
+                data = await upload.read()
+                name = label(upload.filename, default="draft")
+                if not data:
+                    raise InputError("file is empty", path=name)
+                return Draft(name=name, upload=data, common_docs=common_docs)
+            if isinstance(text, str) and text:
+                return _text_draft(text, clean_name(_form_str(form.get("name")), default=DEFAULT_NAME), common_docs)
         raise InputError("no draft: paste the text or choose a file")
+
+    @asynccontextmanager
+    async def parsed_form(request: Request, **limits: int) -> AsyncIterator[FormData]:
+        """The request's form; its uploaded files (spooled to disk past 1 MiB) closed afterwards."""
+        form = await request.form(**limits)
+        try:
+            yield form
+        finally:
+            await form.close()
 
     async def add_to_index(request: Request) -> dict[str, Any]:
         if not config.allow_index:
@@ -586,19 +594,13 @@ def create_app(config: ServeConfig) -> FastAPI:  # noqa: PLR0915 - the routes, o
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind != "multipart/form-data":
             raise InputError("send the files as a multipart form with one or more 'file' fields")
-        form = await request.form(max_files=4, max_fields=4, max_part_size=FORM_FIELD_BYTES)
-        uploads = [u for u in form.getlist("file") if isinstance(u, UploadFile) and (u.filename or u.size)]
-        if not uploads:
-            raise InputError("no file: choose one or more files to add")
-        contents: list[bytes] = []
-        names: list[str] = []
-        for u in uploads:
-            name = label(u.filename, default="upload.txt")
-            if (u.size or 0) > MAX_FILE_BYTES:
-                raise InputError(f"file too large ({(u.size or 0) / _MIB:.1f} MiB; the limit is "
-                                 f"{MAX_FILE_BYTES / _MIB:g} MiB): split it into smaller files", path=name)
-            contents.append(await u.read())
-            names.append(f"upload/{name}")
+        async with parsed_form(request, max_files=4, max_fields=4, max_part_size=FORM_FIELD_BYTES) as form:
+            uploads = [u for u in form.getlist("file") if isinstance(u, UploadFile) and (u.filename or u.size)]
+            if not uploads:
+                raise InputError("no file: choose one or more files to add")
+            # Each file is held to the library file limit by the reader, as `chachong index` does.
+            contents = [await u.read() for u in uploads]
+            names = [f"upload/{label(u.filename, default='upload.txt')}" for u in uploads]
         with temporary_files(contents) as paths:
             report = await state.pool.run(jobs.index_job, config.location,
                                           [jobs.Upload(str(p), n) for p, n in zip(paths, names)])
