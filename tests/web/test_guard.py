@@ -115,7 +115,7 @@ def test_a_loopback_server_answers_its_own_names(sqlite_api, host):
     assert sqlite_api.get("/healthz", headers={"host": host}).status_code == 200
 
 
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "192.168.1.5:8000", ""])
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "192.168.1.5:8000", "", "[::1"])
 def test_a_loopback_server_refuses_other_host_names(sqlite_api, host):
     """A page elsewhere could point a DNS name at 127.0.0.1 (DNS rebinding): such requests name it."""
     r = sqlite_api.get("/api/status", headers={"host": host})

@@ -124,7 +124,7 @@ class Guard:
     def _refusal(self, scope: Scope, headers: Headers, path: str) -> list[Message] | None:
         """The response that refuses this request, or None to let it through."""
         host = headers.get("host", "")
-        if self.config.loopback and not is_loopback(urlsplit(f"//{host}").hostname or ""):
+        if self.config.loopback and not is_loopback(_hostname(host)):
             return _json(400, "this server answers only requests addressed to this machine "
                               "(Host: 127.0.0.1 or localhost)", "bad_host")
         if scope["method"] in _UNSAFE_METHODS and not _same_origin(headers, host):
@@ -156,6 +156,14 @@ class Guard:
         cookie = _cookie(headers.get("cookie", ""), SESSION_COOKIE)
         return cookie is not None and hmac.compare_digest(
             cookie.encode("latin-1", "replace"), session_value(self.session_key, token).encode("ascii"))
+
+
+def _hostname(host: str) -> str:
+    """The name in a Host header (port and IPv6 brackets removed); "" if it is malformed."""
+    try:
+        return urlsplit(f"//{host}").hostname or ""
+    except ValueError:
+        return ""
 
 
 def _cookie(header: str, name: str) -> str | None:
