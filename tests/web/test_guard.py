@@ -193,3 +193,12 @@ def test_static_files_are_the_packages_own(sqlite_api):
     assert css.headers["content-type"] == "text/css; charset=utf-8"
     swagger = sqlite_api.get("/static/swagger-ui-bundle.js")
     assert swagger.status_code == 200 and b"SwaggerUIBundle" in swagger.content
+
+
+def test_serve_without_the_extra_says_how_to_install_it(cli, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "chachong.web.server", None)  # as if FastAPI were not installed
+    out = cli("serve")
+    assert out.code == 2
+    assert out.stderr.startswith("chachong: error: chachong serve needs the serve extra: pip install 'chachong[serve]'")
