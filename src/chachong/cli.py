@@ -406,6 +406,42 @@ def bench(
     return 0
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on. Beyond loopback a token is required.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    index: IndexOption = None,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="CHACHONG_TOKEN", show_default=False,
+                     help="Every request must carry this token (Authorization: Bearer TOKEN, or the login page). "
+                          "Prefer the environment variable: a command line is visible to other users."),
+    ] = None,
+    allow_index: Annotated[
+        bool, typer.Option("--allow-index", help="Let users add files to the index (upload page, POST /api/index).")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", metavar="N", min=1, show_default=False,
+                     help="Check worker processes. Default: one per core, at most 4."),
+    ] = None,
+) -> int:
+    """Serve the web page and the HTTP API over the index (pip install 'chachong[serve]')."""
+    try:
+        from .web.config import config_for, default_workers
+        from .web.server import run_server
+    except ImportError as exc:
+        raise UsageError(f"chachong serve needs the serve extra: pip install 'chachong[serve]' ({exc})") from None
+    location = _location(index)
+    config = config_for(host=host, location=location, token=token, allow_index=allow_index,
+                        workers=workers or default_workers())
+    store = _open_for_reading(index)  # fails here, with one line, on an unusable index
+    shown = store.location
+    store.close()
+    return run_server(config, host=host, port=port, shown_location=shown)
+
+
 def _check_writable(path: Path) -> None:
     """Fail before any work when the report could not be written."""
     if path.is_dir():

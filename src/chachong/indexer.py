@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -209,8 +209,13 @@ def encode_file(
 def index_paths(  # noqa: PLR0915 - one run, in steps
     store: Store, paths: Sequence[str | Path], *, on_progress: Progress | None = None,
     on_split: OnSplit | None = None, collection: str | None = None, prune: bool = False,
+    labels: Mapping[Path, str] | None = None,
 ) -> IndexReport:
     """Add files and folders to ``store``; unchanged files are left as they are.
+
+    ``labels``: names in the index for some of the given files instead of their paths (files
+    a server received, written to temporary files, are indexed under the name they came with,
+    which is also their identity).
 
     ``on_split(files)`` is called once every new file is split into documents and before
     the slow part (MinHash and the write) begins, with the files being added or replaced,
@@ -230,11 +235,12 @@ def index_paths(  # noqa: PLR0915 - one run, in steps
     replaced: list[str] = []  # already indexed with other content
     seen: set[str] = set()
     for path in files:
-        label = label_for(path)
+        given = labels.get(path) if labels else None
+        label = given or label_for(path)
         if label in seen:
             continue
         seen.add(label)
-        wanted[label] = relative_name(path, roots)
+        wanted[label] = given or relative_name(path, roots)
         try:
             source = read_text(path)
         except InputError as exc:
