@@ -183,6 +183,7 @@ def remove(
 @app.command()
 def docs(index: IndexOption = None, json_out: JsonOption = False) -> int:
     """List the indexed documents (and what was set aside as distributor lines)."""
+    from .library.listing import document_rows
     from .report.jsonl import json_line
     from .report.terminal import console_for, render_docs
 
@@ -195,16 +196,9 @@ def docs(index: IndexOption = None, json_out: JsonOption = False) -> int:
             shown = view.location
     finally:
         store.close()
-    heads = {d.id: d.name for d in documents if d.work == d.id}
-    members: dict[int, int] = {}
-    for d in documents:
-        members[d.work] = members.get(d.work, 0) + 1
     if json_out:
-        for d in documents:
-            print(json_line({"doc": d.name, "file": d.file, "title": d.title, "chars": d.chars,
-                             "start": d.start, "end": d.end, "sentences": d.sentence_count,
-                             "collection": d.collection, "work": heads.get(d.work, d.name),
-                             "reprints": members[d.work] - 1}))
+        for row in document_rows(documents):
+            print(json_line(row.to_json()))
     else:
         render_docs(documents, files, console_for(sys.stdout), location=shown, info=info)
     return 0

@@ -214,8 +214,7 @@ def index_paths(  # noqa: PLR0915 - one run, in steps
     """Add files and folders to ``store``; unchanged files are left as they are.
 
     ``labels``: names in the index for some of the given files instead of their paths (files
-    a server received, written to temporary files, are indexed under the name they came with,
-    which is also their identity).
+    a server received, written to temporary files, are indexed under the name they came with).
 
     ``on_split(files)`` is called once every new file is split into documents and before
     the slow part (MinHash and the write) begins, with the files being added or replaced,
@@ -240,7 +239,9 @@ def index_paths(  # noqa: PLR0915 - one run, in steps
         if label in seen:
             continue
         seen.add(label)
-        wanted[label] = given or relative_name(path, roots)
+        # A received file is named as it was sent (its label's last part); clashes are resolved
+        # by choose_name like any other.
+        wanted[label] = given.rsplit("/", 1)[-1] if given else relative_name(path, roots)
         try:
             source = read_text(path)
         except InputError as exc:

@@ -14,28 +14,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..library.listing import DocRow, document_rows
 from ..match.check import CheckOptions
 from ..model import FileRecord
 from ..phrases import default_min_docs, index_generation
 from ..store import open_store
 from ..text.reading import MAX_DRAFT_BYTES
-
-
-@dataclass(frozen=True, slots=True)
-class DocRow:
-    """One indexed document, without its text; ``to_json`` is what ``chachong docs --json`` prints."""
-
-    name: str
-    file: str
-    title: str
-    chars: int
-    start: int
-    end: int
-    sentences: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"doc": self.name, "file": self.file, "title": self.title, "chars": self.chars,
-                "start": self.start, "end": self.end, "sentences": self.sentences}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +51,7 @@ def read_status(location: str) -> Status:
 def read_library(location: str) -> Library:
     with open_store(location) as store, store.snapshot() as view:
         files = tuple(view.files())
-        docs = tuple(
-            DocRow(d.name, d.file, d.title, d.chars, d.start, d.end, d.sentence_count) for d in view.documents()
-        )
+        docs = tuple(document_rows(view.documents()))
         return Library(index_generation(view, files=files), files, docs)
 
 
