@@ -75,8 +75,8 @@ def test_kept_results_are_bounded_by_count_size_and_age(monkeypatch):
     from chachong.web import results
 
     def result(chars: int) -> CheckResult:
-        return CheckResult(file="d", text="字" * chars, chars=chars, content_chars=chars, copy_ratio=0.0,
-                           boilerplate_ratio=0.0, max_source_share=0.0, passages=(), sources=())
+        return CheckResult(file="d", text="字" * chars, chars=chars, content_chars=chars, copy_ratio=0.0, copy_ratio_excluding_quotation=0.0,
+                           copy_ratio_excluding_own=0.0, boilerplate_ratio=0.0, max_source_share=0.0, passages=(), sources=())
 
     store = results.ResultStore(keep=3, seconds=60, max_bytes=4 * 1000)
     keys = [store.add(result(100)) for _ in range(5)]
