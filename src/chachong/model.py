@@ -20,6 +20,10 @@ Int32Array = npt.NDArray[np.int32]
 UInt32Array = npt.NDArray[np.uint32]  # code points, MinHash values, packed sentence ids
 BoolArray = npt.NDArray[np.bool_]
 
+# A posting of the fragment or paraphrase layer points at a sentence, or with this bit set at
+# the window of that sentence and the next one (paraphrase layer: splits and merges).
+WINDOW_FLAG = 1 << 31
+
 
 def document_name(file: str, ordinal: int) -> str:
     return f"{file.rsplit('/', 1)[-1]}#{ordinal}"
@@ -66,6 +70,24 @@ class DocumentRecord:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Postings:
+    """Keys of an index layer and the units they point at: ``units[i]`` is a sentence number
+    (of a text, or of a document when stored), ``| WINDOW_FLAG`` for the window it opens.
+    Sorted by sentence number (so a document's postings are one slice of its file's)."""
+
+    units: IntArray
+    keys: UInt32Array
+
+    def __len__(self) -> int:
+        return int(self.keys.size)
+
+    def select(self, lo: int, hi: int) -> Postings:
+        """The postings of sentences ``lo <= s < hi``, renumbered from ``lo``."""
+        a, b = np.searchsorted(self.units & ~WINDOW_FLAG, [lo, hi]).tolist()
+        return Postings(self.units[a:b] - lo, self.keys[a:b])
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class NewDocument:
     ordinal: int
     title: str
@@ -74,6 +96,7 @@ class NewDocument:
     text: str
     spans: Int32Array  # (n, 2) relative to start
     keys: IntArray  # (n, bands) LSH band keys
+    fragments: Postings  # winnowed fingerprints of its sentences (sketch.winnow)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

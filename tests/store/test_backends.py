@@ -15,6 +15,7 @@ from chachong.match.check import check_text
 from chachong.sketch.lsh import LshParams
 from chachong.store import open_store, store_exists
 from chachong.store import redis as redis_store
+from chachong.store.postings import FRAGMENT_LAYER
 from chachong.store.redis import RedisStore
 from chachong.text.reading import read_text
 
@@ -430,10 +431,25 @@ def test_schema_and_params_are_checked_on_open(redis_server):
         open_store(url)
 
 
+def test_redis_index_of_the_previous_schema_is_refused_with_how_to_rebuild(cli, redis_server):
+    """An index written before the fragment layer (schema redis-1) lacks it: refused, one line, exit 2."""
+    url = fresh_redis_url(redis_server)
+    assert cli("index", REPO / "corpus" / "003_ec39d6286021c7d9.txt", "--index", url).code == 0
+    client = redis_server.client()
+    client.hset("{%s}:meta" % _prefix(url), "schema_version", "redis-1")
+    before = sorted(client.scan_iter("*%s*" % _prefix(url)))
+    out = cli("check", SAMPLE, "--index", url)
+    assert out.code == 2 and "Traceback" not in out.stderr
+    [line] = out.stderr.strip().splitlines()
+    assert "index written by an incompatible version (schema redis-1, this chachong reads schema redis-2)" in line
+    assert "rebuild it under another prefix= or after deleting its keys" in line
+    assert sorted(client.scan_iter("*%s*" % _prefix(url))) == before
+
+
 def test_storage_is_plain_values_never_pickle(corpus_redis_url, redis_server):
     client = redis_server.client()
     meta = client.hgetall("{corpus}:meta")
-    assert meta[b"schema_version"] == b"redis-1"
+    assert meta[b"schema_version"] == b"redis-2"
     assert json.loads(meta[b"params"]) == {"bands": 21, "num_perm": 64, "rows": 3, "seed": 1, "shingle_chars": 5}
     with open_store(corpus_redis_url) as store:
         doc = store.documents()[5]
@@ -442,9 +458,17 @@ def test_storage_is_plain_values_never_pickle(corpus_redis_url, redis_server):
         assert np.array_equal(np.frombuffer(raw[b"spans"], "<i4").reshape(-1, 2), doc.spans)
         entry = json.loads(client.hget("{corpus}:files", doc.file))
         assert doc.id in entry["docs"]
-    # Buckets stay compact hashes (listpack) at this size.
+    # Buckets stay compact hashes (listpack) at this size, the posting layers' too: field =
+    # layer byte + big-endian uint32 key, value = packed little-endian uint32 sentence ids.
     key = next(client.scan_iter("corpus:b:*", count=1000))
     assert client.object("encoding", key) == b"listpack"
+    key = next(client.scan_iter("corpus:p:*", count=1000))
+    assert client.object("encoding", key) == b"listpack"
+    field, value = next(iter(client.hgetall(key).items()))
+    assert len(field) == 5 and field[0] == FRAGMENT_LAYER and len(value) % 4 == 0
+    with open_store(corpus_redis_url) as store:
+        probe, ids = store.postings(FRAGMENT_LAYER, np.array([int.from_bytes(field[1:], "big")], dtype=np.uint32))
+        assert ids.tolist() == np.frombuffer(value, "<u4").tolist() and set(probe.tolist()) == {0}
 
 
 def test_two_prefixes_are_two_indexes_and_drop_removes_one(redis_server):

@@ -98,14 +98,17 @@ def test_damaged_text_value_is_refused(cli, small_index, tmp_path, command):
 def test_index_of_another_schema_version_is_refused(cli, small_index, command):
     db = sqlite3.connect(small_index)
     stored = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-    assert stored == "1"  # the version is stored in the index itself
-    db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    assert stored == "2"  # the version is stored in the index itself
+    # Schema 1 is what chachong wrote before the fragment layer: such an index lacks it.
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     db.commit()
     db.close()
     before = file_digest(small_index)
     out = cli(*COMMANDS[command](small_index))
     assert_one_line_error(
-        out, str(small_index), "index written by an incompatible version (schema 2, this chachong reads schema 1)"
+        out, str(small_index),
+        "index written by an incompatible version (schema 1, this chachong reads schema 2); rebuild it with: "
+        f"chachong index --index {small_index} PATH",
     )
     assert file_digest(small_index) == before
 

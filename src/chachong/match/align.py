@@ -65,3 +65,95 @@ def align(a: str, b: str, *, score_cutoff: float = 0.0, relaxed: bool = False) -
     if similarity < score_cutoff:
         return None
     return Alignment(matched, a_start, a_end, b_start, b_end, similarity, containment)
+
+
+# -- fragments: a clause shared by two longer sentences ---------------------------------------
+FRAGMENT_MIN_CHARS = 13  # the CNKI floor, and the fragment layer's guarantee (sketch.winnow)
+FRAGMENT_RUN = 4  # exact runs a fragment is built of
+FRAGMENT_GAP = 4  # characters an edit may take between two runs of one fragment, on each side
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    a_start: int  # the shared region in `a` (draft) and `b` (source), from its first to its
+    a_end: int  # last equal character
+    b_start: int
+    b_end: int
+    matched: int  # characters in its equal runs
+    runs: int  # 1: the region is the same text on both sides
+
+    @property
+    def exact(self) -> bool:
+        return self.runs == 1
+
+
+def common_runs(a: str, b: str, min_len: int = FRAGMENT_RUN) -> list[tuple[int, int, int]]:
+    """Maximal exact common substrings of ``a`` and ``b`` of at least ``min_len`` characters:
+    (start in a, start in b, length), by start in a.
+
+    Hand-written (a dictionary of ``a``'s ``min_len``-grams and one pass over ``b``) because
+    an LCS alignment (Indel) of two long sentences may trade a shared clause for scattered
+    single-character matches elsewhere; exact runs cannot be traded away.
+    """
+    if len(a) < min_len or len(b) < min_len:
+        return []
+    where: dict[str, list[int]] = {}
+    for i in range(len(a) - min_len + 1):
+        where.setdefault(a[i : i + min_len], []).append(i)
+    runs: list[tuple[int, int, int]] = []
+    open_runs: dict[int, tuple[int, int, int]] = {}  # diagonal i - j -> (a start, b start, last j)
+    for j in range(len(b) - min_len + 1):
+        for i in where.get(b[j : j + min_len], ()):
+            run = open_runs.get(i - j)
+            if run is not None and run[2] == j - 1:
+                open_runs[i - j] = (run[0], run[1], j)
+            else:
+                if run is not None:
+                    runs.append((run[0], run[1], run[2] - run[1] + min_len))
+                open_runs[i - j] = (i, j, j)
+    runs.extend((r[0], r[1], r[2] - r[1] + min_len) for r in open_runs.values())
+    return sorted(runs)
+
+
+def fragments(a: str, b: str, *, min_chars: int = FRAGMENT_MIN_CHARS) -> list[Fragment]:
+    """Dense shared regions of ``a`` and ``b`` (normalized sentences) with at least ``min_chars``
+    characters in exact runs of FRAGMENT_RUN or more, wherever they sit in either sentence.
+
+    The longest run seeds a region; runs following it within FRAGMENT_GAP characters on both
+    sides (an edited word, a filled-in mask) join it, on either end; then the next longest
+    unused run seeds the next region. Regions do not overlap on either side.
+    """
+    runs = common_runs(a, b)
+    taken_a = [False] * len(a)
+    taken_b = [False] * len(b)
+    out: list[Fragment] = []
+    for seed in sorted(runs, key=lambda r: (-r[2], r[0], r[1])):
+        i, j, n = seed
+        if any(taken_a[i : i + n]) or any(taken_b[j : j + n]):
+            continue
+        chain = [seed]
+        grown = True
+        while grown:
+            grown = False
+            a0, b0 = chain[0][0], chain[0][1]
+            a1, b1 = chain[-1][0] + chain[-1][2], chain[-1][1] + chain[-1][2]
+            for r in runs:
+                if r in chain or any(taken_a[r[0] : r[0] + r[2]]) or any(taken_b[r[1] : r[1] + r[2]]):
+                    continue
+                after = 0 <= r[0] - a1 <= FRAGMENT_GAP and 0 <= r[1] - b1 <= FRAGMENT_GAP
+                before = 0 <= a0 - (r[0] + r[2]) <= FRAGMENT_GAP and 0 <= b0 - (r[1] + r[2]) <= FRAGMENT_GAP
+                if after or before:
+                    chain.insert(len(chain) if after else 0, r)
+                    grown = True
+                    break
+        matched = sum(r[2] for r in chain)
+        if matched < min_chars:
+            continue
+        a_start, b_start = chain[0][0], chain[0][1]
+        a_end, b_end = chain[-1][0] + chain[-1][2], chain[-1][1] + chain[-1][2]
+        for x in range(a_start, a_end):
+            taken_a[x] = True
+        for x in range(b_start, b_end):
+            taken_b[x] = True
+        out.append(Fragment(a_start, a_end, b_start, b_end, matched, len(chain)))
+    return sorted(out, key=lambda f: f.a_start)

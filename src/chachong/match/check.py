@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model import (
+    WINDOW_FLAG,
     BoilerplatePassage,
     BoolArray,
     CheckResult,
@@ -18,15 +19,22 @@ from ..model import (
     Int32Array,
     IntArray,
     Passage,
+    Postings,
     SourceRef,
     SourceShare,
+    UInt32Array,
 )
 from ..phrases import PhraseTable, phrase_table
-from ..sketch.keys import sentence_keys
+from ..phrases.cache import index_generation
+from ..sketch.common import common_kgrams
+from ..sketch.keys import sketch_sentences
+from ..sketch.shingles import sentence_shingles
+from ..sketch.winnow import FRAGMENT_SHINGLE_CHARS
 from ..store import IndexView, SentenceOwners, Store
+from ..store.postings import FRAGMENT_LAYER
 from ..text.normalize import Normalized, normalize, normalize_many
 from ..text.sentences import MIN_SENTENCE_CHARS, Sentences
-from .align import align
+from .align import FRAGMENT_MIN_CHARS, align, fragments
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,7 @@ class CheckOptions:
     """Tuning knobs of a check; the defaults are what the evaluation was run with."""
 
     candidates_per_sentence: int = 12  # most-similar indexed sentences verified per draft sentence
+    fragment_candidates: int = 8  # indexed sentences sharing the most fingerprints, per draft sentence
     min_passage_chars: int = 12  # shorter matches (not counting stock phrases) are not reported
     max_gap_chars: int = 24  # unmatched draft text a passage may bridge between copied sentences
     common_docs: int | None = None  # "common" = in this many documents; None: derived from the corpus
@@ -50,6 +59,7 @@ class _Match:
     s_end: int
     matched: int
     similarity: float
+    how: str  # "verbatim": the region equals its source after normalization; "near": edited
 
 
 @dataclass(slots=True)
@@ -82,7 +92,8 @@ def _check_text(view: IndexView, text: str, *, file: str, options: CheckOptions)
     norm = normalize(text)
     content = norm.codes != 10
     total = int(content.sum())
-    sents, keys = sentence_keys(norm, view.params)
+    sketch = sketch_sentences(norm, view.params)
+    sents, keys = sketch.sents, sketch.band_keys
     files = view.files()  # read once: the phrase table's generation and the set-aside ads
     table = phrase_table(view, min_docs=options.common_docs, files=files)
     boiler = _stock_phrases(norm, table, files)
@@ -92,7 +103,11 @@ def _check_text(view: IndexView, text: str, *, file: str, options: CheckOptions)
         q, sid = _top_candidates(q, sid, hits, options.candidates_per_sentence)
         matches = _verify(norm, sents, q, sid, view.documents_for_sentences(sid))
         matches = _stock_sentences(matches, boiler, table.min_docs)
-        matches = _extend(norm, sents, matches)
+        found = _fragment_matches(view, norm, sents, sketch.fragments, matches, boiler, options)
+        if found:
+            found = _distinctive(found, _common_mask(norm, sents, _common_wording(view, files, table.min_docs)))
+        matches = _combine(matches, _stock_sentences(found, boiler, table.min_docs))
+        matches = _extend_within(norm, sents, _extend(norm, sents, matches))
     copies = _passages(text, norm, sents, matches, boiler, options)
     passages = tuple(sorted(copies + _boilerplate_passages(text, norm, boiler, copies),
                             key=lambda p: (p.start, p.end, p.kind)))
@@ -175,11 +190,34 @@ class _Aligner:
         al = align(self.draft[a_start : int(self.sents.ends[qi])], b, relaxed=relaxed)
         if al is None:
             return None
+        exact = self.draft[a_start + al.a_start : a_start + al.a_end] == b[al.b_start : al.b_end]
         return _Match(
             q=qi, doc=doc, local=local,
             d_start=a_start + al.a_start, d_end=a_start + al.a_end,
             s_start=lo + int(src_norm.starts[al.b_start]), s_end=lo + int(src_norm.ends[al.b_end - 1]),
-            matched=al.matched, similarity=al.similarity,
+            matched=al.matched, similarity=al.similarity, how="verbatim" if exact else "near",
+        )
+
+    def fragment_match(
+        self, qi: int, doc: DocumentRecord, local: int, *, min_chars: int = FRAGMENT_MIN_CHARS
+    ) -> _Match | None:
+        """The clauses draft sentence ``qi`` shares with a source sentence, as one match
+        (from the first to the last shared clause), or None."""
+        if (doc.id, local) not in self._sources:
+            self.prefetch([(doc, local)])
+        b, src_norm, lo = self._sources[(doc.id, local)]
+        a_start = int(self.sents.starts[qi])
+        found = fragments(self.draft[a_start : int(self.sents.ends[qi])], b, min_chars=min_chars)
+        if not found:
+            return None
+        matched = sum(f.matched for f in found)
+        d_start, d_end = a_start + found[0].a_start, a_start + found[-1].a_end
+        b_start, b_end = min(f.b_start for f in found), max(f.b_end for f in found)
+        return _Match(
+            q=qi, doc=doc, local=local, d_start=d_start, d_end=d_end,
+            s_start=lo + int(src_norm.starts[b_start]), s_end=lo + int(src_norm.ends[b_end - 1]),
+            matched=matched, similarity=2 * matched / (d_end - d_start + b_end - b_start),
+            how="verbatim" if len(found) == 1 and found[0].exact else "near",
         )
 
 
@@ -207,12 +245,17 @@ def _verify(norm: Normalized, sents: Sentences, q: IntArray, sid: IntArray, docs
         near_ties[key] = [
             m for m in ms if m.matched >= 0.9 * top_matched and m.similarity >= top_similarity - 0.05
         ]
+    # Unambiguous matches per document: (draft sentence, source sentence).
+    single: dict[int, list[tuple[int, int]]] = {}
+    for (qq, dd), v in near_ties.items():
+        if len(v) == 1:
+            single.setdefault(dd, []).append((qq, v[0].local))
     best: dict[tuple[int, int], _Match] = {}
     for (qi, doc_id), ms in near_ties.items():
         anchors = sorted(
-            v[0].local - (qq - qi)
-            for (qq, dd), v in near_ties.items()
-            if dd == doc_id and qq != qi and len(v) == 1 and abs(qq - qi) <= TIE_ANCHOR_REACH
+            local - (qq - qi)
+            for qq, local in single.get(doc_id, ())
+            if qq != qi and abs(qq - qi) <= TIE_ANCHOR_REACH
         )
         if len(ms) > 1 and anchors:
             target = anchors[len(anchors) // 2]
@@ -220,6 +263,129 @@ def _verify(norm: Normalized, sents: Sentences, q: IntArray, sid: IntArray, docs
         else:
             best[(qi, doc_id)] = max(ms, key=lambda m: (m.matched, m.similarity, -m.local))
     return [best[k] for k in sorted(best)]
+
+
+def _fragment_matches(
+    view: IndexView, norm: Normalized, sents: Sentences, fingerprints: Postings, matches: list[_Match],
+    boiler: _Boilerplate, options: CheckOptions,
+) -> list[_Match]:
+    """Clauses copied out of longer sentences (the fragment layer): draft sentences sharing a
+    winnowed fingerprint with an indexed sentence, verified by `align.fragments`.
+
+    Only fingerprints that can add something are looked up: a shingle inside a region already
+    matched, or inside stock phrasing, is skipped (most of a copied paragraph is found by the
+    sentence layer; stock phrasing never counts).
+    """
+    if len(fingerprints) == 0:
+        return []
+    k = FRAGMENT_SHINGLE_CHARS
+    hashes, offsets = sentence_shingles(norm.codes, sents, k=k)
+    owner = np.repeat(np.arange(len(sents), dtype=np.int64), np.diff(offsets))
+    position = sents.starts[owner] + (np.arange(hashes.size, dtype=np.int64) - offsets[owner])
+    explained = boiler.docs > 0
+    for m in matches:
+        explained[m.d_start : m.d_end] = True
+    # A shingle is explained when all its k characters are: k-wide window sums of the mask.
+    cumulative = np.concatenate(([0], np.cumsum(explained, dtype=np.int64)))
+    fresh = cumulative[position + k] - cumulative[position] < k
+    packed = (owner << np.int64(32)) | hashes.astype(np.int64)
+    wanted = np.isin(packed, (fingerprints.units << np.int64(32)) | fingerprints.keys.astype(np.int64))
+    pairs = np.unique(packed[wanted & fresh])  # (draft sentence, fingerprint), each once
+    if pairs.size == 0:
+        return []
+    pair_q = pairs >> np.int64(32)
+    pair_value = (pairs & np.int64(0xFFFFFFFF)).astype(np.uint32)
+    values, value_of_pair = np.unique(pair_value, return_inverse=True)
+    probe, ids = view.postings(FRAGMENT_LAYER, values)
+    if probe.size == 0:
+        return []
+    # Join: every draft sentence holding a fingerprint with every sentence posted under it.
+    by_value = np.argsort(value_of_pair, kind="stable")
+    lo = np.searchsorted(value_of_pair[by_value], probe, side="left")
+    hi = np.searchsorted(value_of_pair[by_value], probe, side="right")
+    width = hi - lo
+    rows = np.repeat(np.arange(probe.size), width)
+    rank = np.arange(rows.size) - np.repeat(np.cumsum(width) - width, width)
+    q = pair_q[by_value[lo[rows] + rank]]
+    sid = (ids[rows].astype(np.int64)) & ~WINDOW_FLAG
+    combined = (q << np.int64(32)) | sid
+    uniq, hits = np.unique(combined, return_counts=True)
+    q, sid = uniq >> np.int64(32), uniq & np.int64(0xFFFFFFFF)
+    q, sid = _top_candidates(q, sid, hits.astype(np.int64), options.fragment_candidates)
+    owners = view.documents_for_sentences(sid)
+    aligner = _Aligner(norm, sents)
+    todo = [(qi, found) for qi, s in zip(q.tolist(), sid.tolist()) if (found := owners.get(s)) is not None]
+    aligner.prefetch([found for _, found in todo])
+    return [fm for qi, (doc, local) in todo if (fm := aligner.fragment_match(qi, doc, local)) is not None]
+
+
+FRAGMENT_OWN_CHARS = 8  # characters of a clause outside common 5-grams (tuned on the evaluation's seed 1)
+
+
+def _common_wording(view: IndexView, files: Sequence[FileRecord], common_docs: int) -> UInt32Array:
+    """The index's common 5-grams (`sketch.common`): in at least half as many documents as
+    stock phrasing (and at least 3), cached in the index under its generation."""
+    min_docs = max(3, common_docs // 2)
+    name = f"common-5grams:{min_docs}"
+    generation = index_generation(view, files=files)
+    cached = view.get_derived(name, generation)
+    if cached is not None:
+        return np.frombuffer(cached, dtype="<u4")
+    table = common_kgrams([d.text for d in view.documents()], min_docs=min_docs)
+    if index_generation(view) == generation:  # only a table known to be of this state is cached
+        view.put_derived(name, generation, table.astype("<u4").tobytes())
+    return table
+
+
+def _common_mask(norm: Normalized, sents: Sentences, common: UInt32Array) -> BoolArray:
+    """Per normalized draft character: inside a common 5-gram."""
+    k = FRAGMENT_SHINGLE_CHARS
+    hashes, offsets = sentence_shingles(norm.codes, sents, k=k)
+    owner = np.repeat(np.arange(len(sents), dtype=np.int64), np.diff(offsets))
+    position = sents.starts[owner] + (np.arange(hashes.size, dtype=np.int64) - offsets[owner])
+    starts = position[np.isin(hashes, common)]
+    marks = np.zeros(len(norm) + 1, dtype=np.int64)
+    np.add.at(marks, starts, 1)
+    np.add.at(marks, starts + k, -1)
+    return np.cumsum(marks[:-1]) > 0
+
+
+def _distinctive(found: list[_Match], common: BoolArray) -> list[_Match]:
+    """Fragment matches of clauses with FRAGMENT_OWN_CHARS characters outside common 5-grams:
+    a clause is weaker evidence than a sentence, and the genre's formulas (提法) are built of
+    pieces each shared by a few documents (坚持 + 以人民为中心 + 的发展思想), too few for
+    stock phrasing."""
+    return [m for m in found if np.count_nonzero(~common[m.d_start : m.d_end]) >= FRAGMENT_OWN_CHARS]
+
+
+def _combine(matches: list[_Match], extra: list[_Match]) -> list[_Match]:
+    """Sentence matches and fragment matches, one per (draft sentence, document).
+
+    Two matches of one draft sentence with one document are joined when they cover different
+    parts of it from nearby source sentences (two sentences merged into one, a clause from
+    each); otherwise the one with more matched characters stays.
+    """
+    best = {(m.q, m.doc.id): m for m in matches}
+    for m in sorted(extra, key=lambda x: (-x.matched, x.q, x.doc.id, x.local)):
+        key = (m.q, m.doc.id)
+        prev = best.get(key)
+        if prev is None:
+            best[key] = m
+        elif (m.d_end <= prev.d_start or prev.d_end <= m.d_start) and abs(m.local - prev.local) <= SOURCE_REACH:
+            best[key] = _joined(prev, m)
+        elif m.matched > prev.matched:
+            best[key] = m
+    return [best[k] for k in sorted(best)]
+
+
+def _joined(a: _Match, b: _Match) -> _Match:
+    """One match of a draft sentence covering two disjoint matched parts of it."""
+    first, second = sorted((a, b), key=lambda x: x.d_start)
+    return _Match(
+        q=a.q, doc=a.doc, local=min(a.local, b.local), d_start=first.d_start, d_end=second.d_end,
+        s_start=min(a.s_start, b.s_start), s_end=max(a.s_end, b.s_end), matched=a.matched + b.matched,
+        similarity=max(a.similarity, b.similarity), how="verbatim" if a.how == b.how == "verbatim" else "near",
+    )
 
 
 EXTENSION_REACH = 2  # source sentences on each side of a match that a neighbour may come from
@@ -253,6 +419,29 @@ def _extend(norm: Normalized, sents: Sentences, matches: list[_Match]) -> list[_
                     best.update(found)
                     grown.extend(found.values())
         frontier = grown
+    return [best[k] for k in sorted(best)]
+
+
+INNER_MIN_CHARS = 8  # a clause beside a copied one, from the neighbouring source sentence
+
+
+def _extend_within(norm: Normalized, sents: Sentences, matches: list[_Match]) -> list[_Match]:
+    """Extension inside a draft sentence: the rest of a sentence with a copied part may come
+    from the neighbouring source sentence (two sentences merged into one, 。→，); beside a
+    copy, a shared clause of INNER_MIN_CHARS is enough."""
+    aligner = _Aligner(norm, sents)
+    tries = [(m, local) for m in matches for local in (m.local - 1, m.local + 1)
+             if 0 <= local < m.doc.sentence_count]
+    aligner.prefetch([(m.doc, local) for m, local in tries])
+    best = {(m.q, m.doc.id): m for m in matches}
+    for m, local in tries:
+        current = best[(m.q, m.doc.id)]
+        extra = aligner.fragment_match(m.q, m.doc, local, min_chars=INNER_MIN_CHARS)
+        if extra is None:
+            continue
+        # The neighbour's text must lie on its side of the copied part, and not overlap it.
+        if (local > m.local and extra.d_start >= current.d_end) or (local < m.local and extra.d_end <= current.d_start):
+            best[(m.q, m.doc.id)] = _joined(current, extra)
     return [best[k] for k in sorted(best)]
 
 

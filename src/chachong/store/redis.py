@@ -28,6 +28,10 @@ Layout (never pickle: strings, JSON and raw little-endian numpy buffers):
   (datasketch's layout: 169 MB per million characters measured, 15 GB for 223 MB in its
   issue #96); a bucket of up to 128 (server setting) small fields stays a Redis
   *listpack*, ~17 bytes an entry: ~11 MB per million characters, text included.
+* ``P:p:{P.GG}HEX`` (hash): a bucket of the posting layers (`postings`: the fragment
+  layer's fingerprints), chosen by the top ``bucket_bits`` bits of the uint32 key; field =
+  layer (1 byte) + key (4 bytes), value = the packed uint32 ids posted under it, or the one
+  id `postings.STOPPED` once more than the layer's cap were (stock phrasing).
 * ``P:x:NAME`` (hash): derived data cached in the index (the phrase table).
 
 Consistency: a writer takes the lock, allocates sentence/document ids, writes document
@@ -47,6 +51,7 @@ so both spread over all nodes.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 import time
@@ -64,12 +69,13 @@ from redis.lock import Lock
 from redis.typing import EncodableT, FieldT
 
 from ..errors import BackendError, IndexBusyError, IndexFileError
-from ..model import DocumentRecord, FileRecord, IntArray, NewFile, UInt32Array
+from ..model import WINDOW_FLAG, DocumentRecord, FileRecord, IntArray, NewFile, UInt32Array
 from ..sketch.lsh import LshParams, stable_argsort
+from . import postings as layers
 from .arrays import alive, count_pairs
 from .base import Candidates, SentenceOwners
 
-SCHEMA_VERSION = "redis-1"
+SCHEMA_VERSION = "redis-2"  # 2: the posting layers (as sqlite.SCHEMA_VERSION 2)
 DEFAULT_PREFIX = "chachong"
 DEFAULT_BUCKET_BITS = 16  # 65,536 buckets: ~100 entries each at ~300K sentences (~14M chars)
 LOCK_TTL_S = 60.0  # a writer that dies frees the index after this long
@@ -107,6 +113,44 @@ local out = {}
 for o = 0, #blob - 11, 11 do
   local key = KEYS[string.byte(blob, o + 1) * 256 + string.byte(blob, o + 2) + 1]
   local ids = redis.call('HGET', key, string.sub(blob, o + 3, o + 11)) or ''
+  out[#out + 1] = struct.pack('<I4', #ids) .. ids
+end
+return table.concat(out)
+"""
+
+# Posting layers: record (key index 2 bytes, field = layer 1 byte + key 4 bytes, id 4 bytes).
+# A key's list stops at its layer's cap (ARGV[1 + layer]): past it only STOPPED (ARGV[2]) is kept.
+_POST_LUA = """
+local blob = ARGV[1]
+local stop = ARGV[2]
+for o = 0, #blob - 11, 11 do
+  local key = KEYS[string.byte(blob, o + 1) * 256 + string.byte(blob, o + 2) + 1]
+  local field = string.sub(blob, o + 3, o + 7)
+  local id = string.sub(blob, o + 8, o + 11)
+  local cur = redis.call('HGET', key, field)
+  if not cur then
+    redis.call('HSET', key, field, id)
+  elseif cur ~= stop then
+    if #cur >= 4 * tonumber(ARGV[2 + string.byte(field, 1)]) then
+      redis.call('HSET', key, field, stop)
+    else
+      redis.call('HSET', key, field, cur .. id)
+    end
+  end
+end
+return 0
+"""
+
+# Look posting fields up (records: key index 2 bytes + field 5 bytes); answered like _LOOKUP_LUA,
+# a stopped key as an empty list.
+_POST_LOOKUP_LUA = """
+local blob = ARGV[1]
+local stop = ARGV[2]
+local out = {}
+for o = 0, #blob - 7, 7 do
+  local key = KEYS[string.byte(blob, o + 1) * 256 + string.byte(blob, o + 2) + 1]
+  local ids = redis.call('HGET', key, string.sub(blob, o + 3, o + 7)) or ''
+  if ids == stop then ids = '' end
   out[#out + 1] = struct.pack('<I4', #ids) .. ids
 end
 return table.concat(out)
@@ -363,6 +407,29 @@ class RedisStore:
         group = bucket >> (self._bucket_bits - GROUP_BITS)
         return f"{self._bulk}b:{{{self._bulk}{group:02x}}}{bucket:0{(self._bucket_bits + 3) // 4}x}"
 
+    def _posting_key(self, bucket: int) -> str:
+        group = bucket >> (self._bucket_bits - GROUP_BITS)
+        return f"{self._bulk}p:{{{self._bulk}{group:02x}}}{bucket:0{(self._bucket_bits + 3) // 4}x}"
+
+    def _posting_records(
+        self, layer: int, keys: UInt32Array, ids: UInt32Array | None
+    ) -> Iterator[tuple[npt.NDArray[np.intp], list[str], bytes]]:
+        """Posting records grouped for script calls, as `_records` (field: layer + key)."""
+        buckets = (keys.astype(np.int64) >> (32 - self._bucket_bits)).astype(np.int64)
+        groups = buckets >> (self._bucket_bits - GROUP_BITS)
+        fmt = [("k", ">u2"), ("layer", "u1"), ("key", ">u4")] + ([("id", "<u4")] if ids is not None else [])
+        order = stable_argsort(groups)
+        bounds = np.flatnonzero(np.diff(groups[order])) + 1
+        for part in np.split(order, bounds):
+            for lo in range(0, part.size, RECORDS_PER_CALL):
+                sel = part[lo : lo + RECORDS_PER_CALL]
+                names, index = np.unique(buckets[sel], return_inverse=True)
+                rec = np.empty(sel.size, dtype=fmt)
+                rec["k"], rec["layer"], rec["key"] = index, layer, keys[sel]
+                if ids is not None:
+                    rec["id"] = ids[sel]
+                yield sel, [self._posting_key(int(b)) for b in names], rec.tobytes()
+
     def _records(
         self, keys: IntArray, bands: IntArray, ids: UInt32Array | None
     ) -> Iterator[tuple[npt.NDArray[np.intp], list[str], bytes]]:
@@ -438,6 +505,37 @@ class RedisStore:
     def candidates(self, keys: IntArray) -> Candidates:
         return self._pin().candidates(keys)
 
+    @_wrapped
+    def postings(self, layer: int, keys: UInt32Array) -> tuple[IntArray, UInt32Array]:
+        return self._pin().postings(layer, keys)
+
+    def _posting_lookup(self, layer: int, keys: UInt32Array, committed: int) -> tuple[IntArray, UInt32Array]:
+        """Postings of distinct ``keys`` in ``layer``, ids of committed sentences only."""
+        keys = np.asarray(keys, dtype=np.uint32)
+        probe_parts: list[IntArray] = []
+        id_parts: list[UInt32Array] = []
+        calls = list(self._posting_records(layer, keys, None))
+        stop = layers.STOPPED.tobytes()
+        for (sel, _, _), reply in zip(calls, self._run_script(_POST_LOOKUP_LUA, calls, stop)):
+            answer = _bytes(reply)
+            pos = 0
+            for i in sel.tolist():
+                size = int.from_bytes(answer[pos : pos + 4], "little")
+                pos += 4
+                if size:
+                    ids = np.frombuffer(answer, dtype="<u4", count=size // 4, offset=pos)
+                    pos += size
+                    if ids.size > layers.LAYERS[layer].cap:
+                        continue  # stock phrasing (a list is stopped at the cap as it grows)
+                    ids = ids[layers.sentence_of(ids) < committed]  # ids of a run still being written
+                    probe_parts.append(np.full(ids.size, i, dtype=np.int64))
+                    id_parts.append(ids.astype(np.uint32))
+        if not probe_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
+        probe, ids = np.concatenate(probe_parts), np.concatenate(id_parts)
+        order = np.lexsort((ids, probe))
+        return probe[order], ids[order]
+
     @staticmethod
     def _doc(doc_id: int, h: dict[bytes, bytes]) -> DocumentRecord:
         return DocumentRecord(
@@ -511,18 +609,21 @@ class RedisStore:
                         s_parts.append(np.tile(cids, queries.size))
         return count_pairs(q_parts, s_parts)
 
-    def _run_script(self, script: str, calls: Sequence[tuple[object, list[str], bytes]]) -> list[Any]:
-        """Script calls over (_, key names, blob) triples: one pipelined round trip, or on a
-        Cluster (whose redis-py pipelines refuse scripts) one call each, routed by slot."""
+    def _run_script(
+        self, script: str, calls: Sequence[tuple[object, list[str], bytes]], *args: EncodableT
+    ) -> list[Any]:
+        """Script calls over (_, key names, blob) triples (``args`` after each blob): one
+        pipelined round trip, or on a Cluster (whose redis-py pipelines refuse scripts) one
+        call each, routed by slot."""
         for attempt in (1, 2):
             sha = self._shas.get(script) or self._client.script_load(script)
             self._shas[script] = sha
             try:
                 if self._cluster:
-                    return [self._client.evalsha(sha, len(names), *names, blob) for _, names, blob in calls]
+                    return [self._client.evalsha(sha, len(names), *names, blob, *args) for _, names, blob in calls]
                 pipe = self._client.pipeline(transaction=False)
                 for _, names, blob in calls:
-                    pipe.evalsha(sha, len(names), *names, blob)
+                    pipe.evalsha(sha, len(names), *names, blob, *args)
                 return pipe.execute()
             except redis.exceptions.NoScriptError:
                 if attempt == 2:
@@ -645,13 +746,14 @@ class RedisStore:
         pipe.hincrby(self._meta_key, "next_doc", n_docs)
         pipe.hincrby(self._meta_key, "next_file", len(writes))
         sid_end, doc_end, file_end = pipe.execute()
-        if sid_end >= 2**32:
-            raise BackendError("the index is full (2^32 sentence ids)", path=self.location)
+        if sid_end >= WINDOW_FLAG:
+            raise BackendError("the index is full (2^31 sentence ids)", path=self.location)
         next_sid, next_doc, next_file = sid_end - n_sents, doc_end - n_docs, file_end - len(writes)
 
         # 1. Bulk data, unreachable until the commit: documents and bucket entries.
         entries_keys: list[IntArray] = []
         entries_ids: list[UInt32Array] = []
+        posted: dict[int, tuple[list[UInt32Array], list[UInt32Array]]] = {layer: ([], []) for layer in layers.LAYERS}
         members: dict[bytes, int] = {}
         records: dict[FieldT, EncodableT] = {}  # path -> JSON of the file record
         pipe = client.pipeline(transaction=False)
@@ -674,6 +776,10 @@ class RedisStore:
                     members[f"{doc_id}:{n}".encode()] = next_sid
                     entries_keys.append(doc.keys)
                     entries_ids.append(np.arange(next_sid, next_sid + n, dtype=np.uint32))
+                    units = doc.fragments.units
+                    posted[layers.FRAGMENT_LAYER][0].append(doc.fragments.keys)
+                    posted[layers.FRAGMENT_LAYER][1].append(
+                        ((units & ~WINDOW_FLAG) + next_sid | (units & WINDOW_FLAG)).astype(np.uint32))
                 next_sid += n
                 if queued >= PIPELINE_COMMANDS // 10:  # documents are large: smaller batches
                     pipe.execute()
@@ -692,6 +798,9 @@ class RedisStore:
         pipe.execute()
         if entries_keys:
             self._append_entries(np.concatenate(entries_keys), np.concatenate(entries_ids), lock, state)
+        for layer, (layer_keys, layer_ids) in posted.items():
+            if layer_keys:
+                self._append_postings(layer, np.concatenate(layer_keys), np.concatenate(layer_ids), lock, state)
 
         # Retired documents past their grace period are forgotten in this commit.
         now = int(time.time())
@@ -775,6 +884,20 @@ class RedisStore:
                 self._keep_lock(lock, state)
         self._run_script(_APPEND_LUA, queued)
 
+    def _append_postings(
+        self, layer: int, keys: UInt32Array, ids: UInt32Array, lock: Lock, state: dict[str, float]
+    ) -> None:
+        """Append (key -> id) postings of ``layer`` to their buckets: one script call per group."""
+        caps = [layers.LAYERS[i].cap if i in layers.LAYERS else 0 for i in range(1, max(layers.LAYERS) + 1)]
+        queued: list[tuple[npt.NDArray[np.intp], list[str], bytes]] = []
+        for call in self._posting_records(layer, keys, ids):
+            queued.append(call)
+            if len(queued) >= 64:
+                self._run_script(_POST_LUA, queued, layers.STOPPED.tobytes(), *caps)
+                queued = []
+                self._keep_lock(lock, state)
+        self._run_script(_POST_LUA, queued, layers.STOPPED.tobytes(), *caps)
+
     # -- vacuum ------------------------------------------------------------------------
     def _maybe_vacuum(self, lock: Lock) -> None:
         dead, live = (int(x or 0) for x in self._client.hmget(self._meta_key, ["dead", "sentences"]))
@@ -794,8 +917,10 @@ class RedisStore:
             dtype=np.int64,
         ).reshape(-1, 2)
         step = PIPELINE_COMMANDS
-        for lo in range(0, 1 << self._bucket_bits, step):
-            names = [self._bucket_key(b) for b in range(lo, min(lo + step, 1 << self._bucket_bits))]
+        stop = layers.STOPPED.tobytes()
+        for lo, name_of in itertools.product(range(0, 1 << self._bucket_bits, step),
+                                             (self._bucket_key, self._posting_key)):
+            names = [name_of(b) for b in range(lo, min(lo + step, 1 << self._bucket_bits))]
             pipe = self._client.pipeline(transaction=False)
             for name in names:
                 pipe.hgetall(name)
@@ -804,8 +929,10 @@ class RedisStore:
             for name, fields in zip(names, contents):
                 drop, keep = [], {}
                 for field, value in fields.items():
+                    if value == stop:
+                        continue  # a stopped key stays stopped
                     cids = np.frombuffer(value, dtype="<u4")
-                    live_ids = alive(cids, bases)
+                    live_ids = alive(layers.sentence_of(cids), bases)
                     if not live_ids.all():
                         if live_ids.any():
                             keep[field] = cids[live_ids].tobytes()
@@ -890,6 +1017,10 @@ class _RedisView:
     def candidates(self, keys: IntArray) -> Candidates:
         with _backend_errors(self.location):
             return self._store._lookup(keys, self._committed)
+
+    def postings(self, layer: int, keys: UInt32Array) -> tuple[IntArray, UInt32Array]:
+        with _backend_errors(self.location):
+            return self._store._posting_lookup(layer, keys, self._committed)
 
     def stats(self) -> dict[str, int]:
         return self._store.stats()

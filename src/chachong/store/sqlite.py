@@ -5,11 +5,14 @@ Layout of the SQLite index (one file, WAL journal, every write one transaction):
 * ``meta``: schema version and the LSH parameters the index was built with;
 * ``files`` / ``documents``: what was indexed, with each document's text and the spans
   of its indexed sentences (an int32 array), so a check never needs the original files;
-* ``lsh``: the band keys as *segments* of sorted arrays cut into chunks of ~1K keys
+* ``lsh``: the band keys as *segments* of sorted arrays cut into chunks of 64 keys
   (``segment, band, first_key -> keys, ids``). A lookup is one B-tree seek to a chunk
   and a binary search inside it, so opening an index reads nothing up front and a
   check's memory does not grow with the index. Each ``index`` run adds one segment
   (incremental, no rebuild); past `MAX_SEGMENTS` they are merged (see `_compact`).
+* ``postings`` / ``layer_segments``: the posting layers (`postings`: the fragment layer's
+  winnowed fingerprints), per segment as well, cut into buckets by the top ``bits`` of the
+  key (``layer, segment, bucket -> keys, ids``): a lookup reads each bucket it needs once.
 
 Never pickle: everything is SQL values and raw little-endian numpy buffers.
 """
@@ -29,13 +32,20 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import IndexBusyError, IndexFileError
-from ..model import DocumentRecord, FileRecord, IntArray, NewFile, UInt32Array
+from ..model import WINDOW_FLAG, DocumentRecord, FileRecord, IntArray, NewFile, UInt32Array
 from ..sketch.lsh import LshParams, stable_argsort
+from . import postings as layers
 from .arrays import alive, chunk_bounds, count_pairs
 from .base import Candidates, SentenceOwners
 
-SCHEMA_VERSION = 1
-CHUNK_KEYS = 1024  # ~12 KB per chunk read: measured faster candidate lookups than 4096 (+2% file size)
+# 2: the posting layers (fragments). Changing what a layer holds (winnowing window, caps)
+# changes the index: bump this, so an old index is refused with the command that rebuilds it.
+SCHEMA_VERSION = 2
+# 64 keys (768 bytes with their ids) keep a chunk inside one B-tree page: SQLite moves a row
+# over ~1 KB (4 KB pages, WITHOUT ROWID) to overflow pages, and a check reads a whole chunk per
+# key. Measured on a 10M-character library: check p50 70 ms against 95 ms with 1,024-key
+# chunks (12 KB), file +5 %; 128 or 256 keys spill into half-empty overflow pages (+30-100 %).
+CHUNK_KEYS = 64
 MAX_SEGMENTS = 8
 BUSY_TIMEOUT_S = 120.0
 # PRAGMA quick_check reads the whole file (0.75 s for a 90M-character library): opening a
@@ -80,7 +90,27 @@ CREATE TABLE lsh (
     ids BLOB NOT NULL,
     PRIMARY KEY (segment, band, first_key)
 ) WITHOUT ROWID;
+CREATE TABLE layer_segments (
+    layer INTEGER NOT NULL,
+    segment INTEGER NOT NULL,
+    bits INTEGER NOT NULL,
+    postings INTEGER NOT NULL,
+    PRIMARY KEY (layer, segment)
+) WITHOUT ROWID;
+CREATE TABLE postings (
+    layer INTEGER NOT NULL,
+    segment INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    keys BLOB NOT NULL,
+    ids BLOB NOT NULL,
+    PRIMARY KEY (layer, segment, bucket)
+) WITHOUT ROWID;
 """
+
+
+def _global_ids(units: IntArray, base: int) -> UInt32Array:
+    """A document's posting units (sentence numbers in it, window flag kept) as stored ids."""
+    return ((units & ~WINDOW_FLAG) + base | (units & WINDOW_FLAG)).astype(np.uint32)
 
 
 _P = ParamSpec("_P")
@@ -431,6 +461,31 @@ class SqliteStore:
         return count_pairs(q_parts, s_parts)
 
     @_guarded
+    def postings(self, layer: int, keys: UInt32Array) -> tuple[IntArray, UInt32Array]:
+        """(index into ``keys``, posted id) for every posting of the distinct ``keys`` in
+        ``layer``; keys over the layer's cap (stock phrasing) give nothing."""
+        keys = np.asarray(keys, dtype=np.uint32)
+        parts: list[layers.Found] = []
+        for segment, bits in self._db.execute(
+            "SELECT segment, bits FROM layer_segments WHERE layer = ? ORDER BY segment", (layer,)
+        ).fetchall():
+            wanted = np.unique(layers.bucket_of(keys, bits))
+            if wanted.size == 0:
+                continue
+            rows = self._db.execute(
+                "SELECT keys, ids FROM postings WHERE layer = ? AND segment = ?"
+                " AND bucket IN (SELECT value FROM json_each(?)) ORDER BY bucket",
+                (layer, segment, json.dumps(wanted.tolist())),
+            ).fetchall()
+            if not rows:
+                continue
+            # Buckets are key ranges, so in bucket order their postings are sorted by key.
+            stored_keys = np.frombuffer(b"".join(r[0] for r in rows), dtype="<u4")
+            stored_ids = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4")
+            parts.append(layers.find(keys, stored_keys, stored_ids))
+        return layers.combine(parts, keys.size, layers.LAYERS[layer].cap)
+
+    @_guarded
     def stats(self) -> dict[str, int]:
         def one(sql: str) -> int:
             return int(self._db.execute(sql).fetchone()[0])
@@ -454,6 +509,9 @@ class SqliteStore:
             )
             key_parts: list[IntArray] = []
             id_parts: list[UInt32Array] = []
+            posted: dict[int, tuple[list[UInt32Array], list[UInt32Array]]] = {
+                layer: ([], []) for layer in layers.LAYERS
+            }
             for nf in new_files:
                 old = self._db.execute(
                     "SELECT id, sha256, edge_lines FROM files WHERE path = ?", (nf.path,)
@@ -498,19 +556,40 @@ class SqliteStore:
                     if n:
                         key_parts.append(doc.keys)
                         id_parts.append(np.arange(next_sid, next_sid + n, dtype=np.uint32))
+                        posted[layers.FRAGMENT_LAYER][0].append(doc.fragments.keys)
+                        posted[layers.FRAGMENT_LAYER][1].append(_global_ids(doc.fragments.units, next_sid))
                     next_sid += n
+            if next_sid >= WINDOW_FLAG:
+                raise IndexFileError("the index is full (2^31 sentences)", path=self.location)
             self._db.execute(
                 "UPDATE meta SET value = ? WHERE key = 'next_sentence_id'", (str(next_sid),)
             )
             if key_parts:
-                self._add_segment(np.concatenate(key_parts), np.concatenate(id_parts))
+                self._add_segment(
+                    np.concatenate(key_parts), np.concatenate(id_parts),
+                    {layer: (np.concatenate(k), np.concatenate(i)) for layer, (k, i) in posted.items()},
+                )
             if self._db.execute("SELECT count(*) FROM segments").fetchone()[0] > MAX_SEGMENTS:
                 self._compact()
 
-    def _add_segment(self, keys: IntArray, ids: UInt32Array) -> None:
+    def _add_segment(
+        self, keys: IntArray, ids: UInt32Array, posted: dict[int, tuple[UInt32Array, UInt32Array]]
+    ) -> None:
         segment = self._db.execute(
             "INSERT INTO segments (sentences) VALUES (?)", (int(ids.size),)
         ).lastrowid
+        for layer, (layer_keys, layer_ids) in posted.items():
+            stored_keys, stored_ids = layers.build(layer_keys, layer_ids, layers.LAYERS[layer].cap)
+            bits = layers.bucket_bits(stored_keys.size)
+            self._db.execute("INSERT INTO layer_segments VALUES (?, ?, ?, ?)",
+                             (layer, segment, bits, int(stored_keys.size)))
+            self._db.executemany(
+                "INSERT INTO postings VALUES (?, ?, ?, ?, ?)",
+                (
+                    (layer, segment, bucket, k.astype("<u4").tobytes(), i.astype("<u4").tobytes())
+                    for bucket, k, i in layers.buckets(stored_keys, stored_ids, bits)
+                ),
+            )
         for band in range(keys.shape[1]):
             column = np.ascontiguousarray(keys[:, band])  # one band at a time: no copy of all
             order = stable_argsort(column)
@@ -552,9 +631,23 @@ class SqliteStore:
         ):
             per_band_keys[band].append(np.frombuffer(kb, dtype="<i8"))
             per_band_ids[band].append(np.frombuffer(ib, dtype="<u4"))
-        self._db.execute("DELETE FROM lsh WHERE segment IN (SELECT value FROM json_each(?))", (chosen,))
-        self._db.execute("DELETE FROM segments WHERE id IN (SELECT value FROM json_each(?))", (chosen,))
         bases = np.array(sorted(live), dtype=np.int64).reshape(-1, 2)
+        posted: dict[int, tuple[UInt32Array, UInt32Array]] = {}
+        for layer in layers.LAYERS:
+            rows = self._db.execute(
+                "SELECT keys, ids FROM postings WHERE layer = ? AND segment IN (SELECT value FROM json_each(?))",
+                (layer, chosen),
+            ).fetchall()
+            k = np.frombuffer(b"".join(r[0] for r in rows), dtype="<u4")
+            i = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4")
+            # Postings of replaced files go; a stopped key stays stopped.
+            keep = (i == layers.STOPPED) | alive(layers.sentence_of(i), bases)
+            posted[layer] = (k[keep], i[keep])
+        for table in ("lsh", "postings", "layer_segments"):
+            self._db.execute(
+                f"DELETE FROM {table} WHERE segment IN (SELECT value FROM json_each(?))", (chosen,)  # noqa: S608 - constant names
+            )
+        self._db.execute("DELETE FROM segments WHERE id IN (SELECT value FROM json_each(?))", (chosen,))
         columns_k, columns_i = [], []
         for band in range(bands):
             k = np.concatenate(per_band_keys[band]) if per_band_keys[band] else np.zeros(0, "<i8")
@@ -567,5 +660,5 @@ class SqliteStore:
             orders = [stable_argsort(ci) for ci in columns_i]
             ids = columns_i[0][orders[0]]
             keys = np.stack([ck[o] for ck, o in zip(columns_k, orders)], axis=1)
-            self._add_segment(keys, ids)
+            self._add_segment(keys, ids, posted)
 
