@@ -165,6 +165,7 @@ def encode_file(
                 ordinal=span.ordinal, title=span.title, start=span.start, end=span.end,
                 text=text[span.start : span.end], spans=spans.astype(np.int32), keys=keys[lo:hi],
                 fragments=sketch.fragments.select(lo, hi),
+                paraphrases=sketch.paraphrases.select(lo, hi, windows_inside=True),
             )
         )
     aside_lines = tuple(sorted({line for _, _, line in split.set_aside}))

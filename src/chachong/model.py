@@ -81,10 +81,15 @@ class Postings:
     def __len__(self) -> int:
         return int(self.keys.size)
 
-    def select(self, lo: int, hi: int) -> Postings:
-        """The postings of sentences ``lo <= s < hi``, renumbered from ``lo``."""
+    def select(self, lo: int, hi: int, *, windows_inside: bool = False) -> Postings:
+        """The postings of sentences ``lo <= s < hi``, renumbered from ``lo``; with
+        ``windows_inside``, without the window of the last one (it would reach past ``hi``)."""
         a, b = np.searchsorted(self.units & ~WINDOW_FLAG, [lo, hi]).tolist()
-        return Postings(self.units[a:b] - lo, self.keys[a:b])
+        units, keys = self.units[a:b] - lo, self.keys[a:b]
+        if windows_inside:
+            keep = units != ((hi - lo - 1) | WINDOW_FLAG)
+            units, keys = units[keep], keys[keep]
+        return Postings(units, keys)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -97,6 +102,7 @@ class NewDocument:
     spans: Int32Array  # (n, 2) relative to start
     keys: IntArray  # (n, bands) LSH band keys
     fragments: Postings  # winnowed fingerprints of its sentences (sketch.winnow)
+    paraphrases: Postings  # synonym-class band keys of its sentences and windows (sketch.paraphrase)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

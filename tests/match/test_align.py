@@ -54,3 +54,45 @@ def test_common_runs_are_maximal_exact_common_substrings(a, b, k):
         for j in range(len(b) - k + 1):
             if a[i : i + k] == b[j : j + k]:
                 assert any(i - j == ri - rj and ri <= i and i + k <= ri + rn for ri, rj, rn in runs)
+
+
+# -- paraphrase alignment -------------------------------------------------------------------
+def _lexicon(text: str):
+    from chachong.match.align import Lexicon
+    from chachong.sketch.thesaurus import word_classes
+
+    return Lexicon.of(normalize_string(text).strip("\n"), word_classes())
+
+
+def test_a_rewrite_is_aligned_with_its_swapped_words():
+    from chachong.match.align import paraphrase
+
+    source = "完善食堂治理制度,强化食品安全，定期检查其经营状况，倾听师生的意见,努力提高餐饮质量。"
+    rewrite = "此外，强化食品安全，健全食堂管理制度，定期检查其运营情况，听取师生的意见，全力提升餐饮品质。"
+    a, b = _lexicon(rewrite), _lexicon(source)
+    found = paraphrase(a, b)
+    assert found is not None and found.score >= 0.85
+    # from 强 (after the connective 此外) to the end on the draft side; all of the source
+    assert (a.text[found.a_start : found.a_end], found.b_start, found.b_end) == (a.text[2:], 0, len(b.text))
+    swaps = {(a.text[w.a_start : w.a_end], b.text[w.b_start : w.b_end]) for w in found.swaps}
+    # 提升/提高 share no Cilin class: accounted for by neither, a change, not a swap
+    assert swaps == {("健全", "完善"), ("管理", "治理"), ("运营", "经营"), ("情况", "状况"), ("听取", "倾听"),
+                     ("品质", "质量")}
+
+
+def test_unrelated_sentences_of_the_genre_are_not_a_rewrite():
+    from chachong.match.align import paraphrase
+
+    a = _lexicon("全年接收进馆档案三千二百余卷，完成民国时期档案抢救性修裱四百余页。")
+    b = _lexicon("全年共受理各类信访事项三百余件，办结率达到百分之九十以上。")
+    assert paraphrase(a, b) is None and paraphrase(a, b, relaxed=True) is None
+
+
+def test_stock_phrasing_is_no_evidence_of_a_rewrite():
+    from chachong.match.align import paraphrase
+
+    a = _lexicon("坚持以新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大精神，全年开展集体研讨八次")
+    b = _lexicon("以新时代中国特色社会主义思想为指导，深入学习贯彻落实D的二十大精神，切实发挥支部的战斗堡垒作用")
+    assert paraphrase(a, b, relaxed=True) is not None  # the shared formula alone looks like a rewrite
+    stock = [ch in "以新时代中国特色社会主义思想为指导深入学习贯彻党的二十大精神" for ch in a.text]
+    assert paraphrase(a, b, relaxed=True, stock_a=stock) is None

@@ -122,3 +122,24 @@ def test_two_source_sentences_merged_into_one_are_one_passage(corpus_store):
     d0 = draft.index(first[:-1])
     assert (copy.start, copy.end) == (d0, d0 + len(first + second))
     assert (copy.source.start, copy.source.end) == (s0, s0 + len(first + second))
+
+
+# -- paraphrase (the paraphrase layer) ------------------------------------------------------
+PARAPHRASE_SOURCE = "后勤服务满足师生需要,师生反映良好。完善食堂治理制度,强化食品安全，定期检查其经营状况，倾听师生的意见,努力提高餐饮质量。"
+# What a 降重 tool makes of it: synonyms (需要→需求, 完善→健全, 治理→管理, 经营→运营, 状况→情况,
+# 倾听→听取, 质量→品质 …), two clauses swapped, a connective added.
+PARAPHRASE = "后勤服务满足师生需求，师生反响良好。此外，强化食品安全，健全食堂管理制度，定期检查其运营情况，听取师生的意见，全力提升餐饮品质。"
+
+
+def test_a_rewritten_passage_is_found_with_its_source_and_exact_spans(corpus_store):
+    text = corpus_text("002_5c485a01b3fa9e27.txt")
+    s0 = text.index(PARAPHRASE_SOURCE)
+    draft = ORIGINAL_OPENING + "\n" + PARAPHRASE + "\n" + ORIGINAL_CLOSING
+    [copy] = check_text(corpus_store, draft).copies
+    d0 = draft.index(PARAPHRASE)
+    assert (copy.start, copy.end) == (d0, d0 + len(PARAPHRASE) - 1)  # up to 品质, not the 。
+    assert copy.source.doc == "002_5c485a01b3fa9e27.txt#1"
+    assert (copy.source.start, copy.source.end) == (s0, s0 + len(PARAPHRASE_SOURCE) - 1)
+    assert copy.sentences == 2
+    # the character-level layers alone do not find it
+    assert align(normalize(PARAPHRASE).text.split("\n")[1], normalize(PARAPHRASE_SOURCE).text.split("\n")[1]) is None

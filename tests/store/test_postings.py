@@ -55,15 +55,15 @@ def test_bucket_bits_keep_buckets_small():
     assert [b for b, _, _ in parts] == sorted(b for b, _, _ in parts)
 
 
-def _expected(files, probe_keys, cap=CAP):
+def _expected(files, probe_keys, cap=CAP, layer=layers.FRAGMENT_LAYER):
     """Brute force over what the indexer encoded: {probe index: sorted ids}, keys over the cap left out."""
     posted: dict[int, set[int]] = {}
     sid = 0
     for nf in files:
         for doc in nf.documents:
-            units = doc.fragments.units
-            ids = ((units & ~WINDOW_FLAG) + sid) | (units & WINDOW_FLAG)
-            for key, i in zip(doc.fragments.keys.tolist(), ids.tolist()):
+            found = layers.of_document(doc)[layer]
+            ids = ((found.units & ~WINDOW_FLAG) + sid) | (found.units & WINDOW_FLAG)
+            for key, i in zip(found.keys.tolist(), ids.tolist()):
                 posted.setdefault(key, set()).add(i)
             sid += doc.spans.shape[0]
     out = {}
@@ -74,8 +74,8 @@ def _expected(files, probe_keys, cap=CAP):
     return out
 
 
-def _got(store, probe_keys):
-    probe, ids = store.postings(layers.FRAGMENT_LAYER, probe_keys)
+def _got(store, probe_keys, layer=layers.FRAGMENT_LAYER):
+    probe, ids = store.postings(layer, probe_keys)
     out: dict[int, list[int]] = {}
     for p, i in zip(probe.tolist(), ids.tolist()):
         out.setdefault(p, []).append(i)
@@ -88,12 +88,14 @@ def test_lookups_are_exact_on_both_backends(index_location):
         encoded = [encode_file(read_text(p), label=p.name, recurring=set(), params=store.params) for p in paths]
         store.write(encoded[:2])  # two runs: two segments in SQLite
         store.write(encoded[2:])
-        keys = np.unique(np.concatenate([d.fragments.keys for nf in encoded for d in nf.documents]))
-        probe_keys = np.concatenate((keys[::5], _u32([0, 1, 2**32 - 1])))
-        probe_keys = np.unique(probe_keys)
-        expected = _expected(encoded, probe_keys)
-        assert len(expected) > 1000
-        assert _got(store, probe_keys) == expected
+        for layer in layers.LAYERS:
+            keys = np.unique(np.concatenate([layers.of_document(d)[layer].keys for nf in encoded for d in nf.documents]))
+            probe_keys = np.unique(np.concatenate((keys[::5], _u32([0, 1, 2**32 - 1]))))
+            expected = _expected(encoded, probe_keys, cap=layers.LAYERS[layer].cap, layer=layer)
+            assert len(expected) > 1000
+            assert _got(store, probe_keys, layer) == expected
+            if layer == layers.PARAPHRASE_LAYER:  # windows of two sentences are posted too
+                assert any(i & WINDOW_FLAG for ids in expected.values() for i in ids)
 
 
 def test_a_key_posted_for_more_sentences_than_the_cap_gives_nothing(index_location, tmp_path):
@@ -174,7 +176,7 @@ def test_compaction_drops_replaced_postings(tmp_path, corpus_copy, monkeypatch):
         live = store.documents_for_sentences(np.arange(10**5))
     db = sqlite3.connect(path)
     assert db.execute("SELECT count(*) FROM segments").fetchone()[0] == 1
-    assert db.execute("SELECT count(*) FROM layer_segments").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM layer_segments").fetchone()[0] == len(layers.LAYERS)
     stored = np.frombuffer(b"".join(r[0] for r in db.execute("SELECT ids FROM postings")), "<u4")
     db.close()
     # only live sentences' postings are left after the merge

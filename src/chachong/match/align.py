@@ -7,9 +7,12 @@ even when the drafter added or removed a clause around them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Indel
+
+from ..sketch.thesaurus import MAX_WORD_CHARS, MIN_WORD_CHARS
 
 MIN_BLOCK = 2  # shorter equal runs are chance (工作, 加强 …)
 EDGE_BLOCK = 4  # a match region starts and ends on an equal run at least this long
@@ -157,3 +160,107 @@ def fragments(a: str, b: str, *, min_chars: int = FRAGMENT_MIN_CHARS) -> list[Fr
             taken_b[x] = True
         out.append(Fragment(a_start, a_end, b_start, b_end, matched, len(chain)))
     return sorted(out, key=lambda f: f.a_start)
+
+
+# -- paraphrase: synonyms swapped, clauses reordered ------------------------------------------
+PARAPHRASE_MIN_SCORE = 0.6  # share of each sentence accounted for (tuned on the evaluation's seed 1)
+PARAPHRASE_RELAXED_SCORE = 0.45  # beside a sentence already copied from the same document
+PARAPHRASE_MIN_CHARS = 10  # accounted-for characters of the shorter side
+PARAPHRASE_RELAXED_MIN_CHARS = 6  # beside a copied sentence: a rewritten heading (二是深挖消费潜力)
+PARAPHRASE_MIN_BIGRAM_SHARE = 0.2  # shared bigrams, of the side with fewer, before aligning at all
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """What paraphrase alignment knows of one normalized sentence: its thesaurus words
+    (start, length, classes) and its character bigrams."""
+
+    text: str
+    words: tuple[tuple[int, int, frozenset[int]], ...]
+    bigrams: frozenset[str]
+    by_class: Mapping[int, tuple[tuple[int, int], ...]]  # class -> (start, length) of its words here
+
+    @classmethod
+    def of(cls, text: str, classes: Mapping[str, frozenset[int]]) -> Lexicon:
+        """``classes``: `thesaurus.word_classes` (every 2- to 4-character window looked up)."""
+        words = tuple(
+            (i, n, found)
+            for i in range(len(text))
+            for n in range(MIN_WORD_CHARS, MAX_WORD_CHARS + 1)
+            if i + n <= len(text) and (found := classes.get(text[i : i + n])) is not None
+        )
+        by_class: dict[int, list[tuple[int, int]]] = {}
+        for i, n, found in words:
+            for c in found:
+                by_class.setdefault(c, []).append((i, n))
+        return cls(text, words, frozenset(text[i : i + 2] for i in range(len(text) - 1)),
+                   {c: tuple(v) for c, v in by_class.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Swap:
+    a_start: int  # the draft's word
+    a_end: int
+    b_start: int  # the source's word it replaces (same synonym class)
+    b_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Paraphrase:
+    a_start: int  # from the first to the last accounted-for character, on each side
+    a_end: int
+    b_start: int
+    b_end: int
+    matched: int  # accounted-for characters of the draft side
+    score: float  # the smaller share of a side accounted for
+    swaps: tuple[Swap, ...]
+
+
+def _accounted(x: Lexicon, y: Lexicon) -> tuple[list[bool], list[tuple[int, int, int, int]]]:
+    """Characters of ``x`` that ``y`` accounts for: in a bigram ``y`` also has, or in a word
+    of ``x`` that ``y`` has a synonym of (a different word of the same class); and those
+    word pairs (x start, x end, y start, y end)."""
+    covered = [False] * len(x.text)
+    for i in range(len(x.text) - 1):
+        if x.text[i : i + 2] in y.bigrams:
+            covered[i] = covered[i + 1] = True
+    pairs: list[tuple[int, int, int, int]] = []
+    for s, n, classes in x.words:
+        if x.text[s : s + n] in y.text:
+            continue
+        # y's words of the same classes, the first in y (classes in order, for determinism)
+        partners = [tm for c in sorted(classes) for tm in y.by_class.get(c, ())
+                    if y.text[tm[0] : tm[0] + tm[1]] not in x.text]
+        if partners:
+            t, m = min(partners)
+            pairs.append((s, s + n, t, t + m))
+            for k in range(s, s + n):
+                covered[k] = True
+    return covered, pairs
+
+
+def paraphrase(
+    a: Lexicon, b: Lexicon, *, relaxed: bool = False, stock_a: Sequence[bool] | None = None
+) -> Paraphrase | None:
+    """Align draft sentence ``a`` with source sentence ``b`` as a rewrite of it: enough of
+    each accounted for by the other (shared bigrams, synonyms), or None. Characters of ``a``
+    marked in ``stock_a`` (stock phrasing) never count as accounted for."""
+    if not a.text or not b.text:
+        return None
+    # Cheap first: a rewrite keeps many of its source's bigrams (the unswapped words).
+    if len(a.bigrams & b.bigrams) < PARAPHRASE_MIN_BIGRAM_SHARE * min(len(a.bigrams), len(b.bigrams)):
+        return None
+    cover_a, swaps_a = _accounted(a, b)
+    if stock_a is not None:
+        cover_a = [c and not s for c, s in zip(cover_a, stock_a)]
+    cover_b, _ = _accounted(b, a)
+    matched_a, matched_b = sum(cover_a), sum(cover_b)
+    score = min(matched_a / len(a.text), matched_b / len(b.text))
+    if score < (PARAPHRASE_RELAXED_SCORE if relaxed else PARAPHRASE_MIN_SCORE):
+        return None
+    if min(matched_a, matched_b) < (PARAPHRASE_RELAXED_MIN_CHARS if relaxed else PARAPHRASE_MIN_CHARS):
+        return None
+    a_idx = [i for i, c in enumerate(cover_a) if c]
+    b_idx = [i for i, c in enumerate(cover_b) if c]
+    swaps = tuple(Swap(s, e, t, u) for s, e, t, u in swaps_a if cover_b[t])
+    return Paraphrase(a_idx[0], a_idx[-1] + 1, b_idx[0], b_idx[-1] + 1, matched_a, score, swaps)

@@ -29,12 +29,13 @@ from ..phrases.cache import index_generation
 from ..sketch.common import common_kgrams
 from ..sketch.keys import sketch_sentences
 from ..sketch.shingles import sentence_shingles
+from ..sketch.thesaurus import word_classes
 from ..sketch.winnow import FRAGMENT_SHINGLE_CHARS
 from ..store import IndexView, SentenceOwners, Store
-from ..store.postings import FRAGMENT_LAYER
+from ..store.postings import FRAGMENT_LAYER, PARAPHRASE_LAYER, sentence_of
 from ..text.normalize import Normalized, normalize, normalize_many
 from ..text.sentences import MIN_SENTENCE_CHARS, Sentences
-from .align import FRAGMENT_MIN_CHARS, align, fragments
+from .align import FRAGMENT_MIN_CHARS, Lexicon, align, fragments, paraphrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class CheckOptions:
 
     candidates_per_sentence: int = 12  # most-similar indexed sentences verified per draft sentence
     fragment_candidates: int = 8  # indexed sentences sharing the most fingerprints, per draft sentence
+    paraphrase_candidates: int = 8  # indexed sentences (or windows) sharing the most paraphrase keys
     min_passage_chars: int = 12  # shorter matches (not counting stock phrases) are not reported
     max_gap_chars: int = 24  # unmatched draft text a passage may bridge between copied sentences
     common_docs: int | None = None  # "common" = in this many documents; None: derived from the corpus
@@ -59,7 +61,9 @@ class _Match:
     s_end: int
     matched: int
     similarity: float
-    how: str  # "verbatim": the region equals its source after normalization; "near": edited
+    how: str  # "verbatim": the region equals its source after normalization; "near": edited;
+    # "paraphrase": found by the paraphrase layer (synonyms, reordered clauses)
+    swaps: tuple[tuple[int, int, int, int], ...] = ()  # paraphrase: (draft start, end, source start, end)
 
 
 @dataclass(slots=True)
@@ -107,7 +111,11 @@ def _check_text(view: IndexView, text: str, *, file: str, options: CheckOptions)
         if found:
             found = _distinctive(found, _common_mask(norm, sents, _common_wording(view, files, table.min_docs)))
         matches = _combine(matches, _stock_sentences(found, boiler, table.min_docs))
-        matches = _extend_within(norm, sents, _extend(norm, sents, matches))
+        aligner = _Aligner(norm, sents, stock=boiler.docs > 0)
+        rewritten = _paraphrase_matches(view, norm, sents, sketch.paraphrases, matches, boiler, aligner, options)
+        matches = _combine(matches, _stock_sentences(rewritten, boiler, table.min_docs))
+        matches = _extend_within(norm, sents, _extend(norm, sents, matches, aligner, options.max_gap_chars))
+        matches = _widen(matches, aligner)
     copies = _passages(text, norm, sents, matches, boiler, options)
     passages = tuple(sorted(copies + _boilerplate_passages(text, norm, boiler, copies),
                             key=lambda p: (p.start, p.end, p.kind)))
@@ -167,10 +175,12 @@ def _top_candidates(q: IntArray, sid: IntArray, hits: IntArray, k: int) -> tuple
 class _Aligner:
     """Aligns draft sentences with document sentences, normalizing each source sentence once."""
 
-    def __init__(self, norm: Normalized, sents: Sentences) -> None:
+    def __init__(self, norm: Normalized, sents: Sentences, stock: BoolArray | None = None) -> None:
         self.draft = norm.text
         self.sents = sents
+        self.stock = stock  # per normalized draft character: stock phrasing (never a rewrite's evidence)
         self._sources: dict[tuple[int, int], tuple[str, Normalized, int]] = {}
+        self._lexicons: dict[tuple[int, int, bool], Lexicon] = {}  # (doc id or -1 for the draft, sentence, window)
 
     def prefetch(self, sources: list[tuple[DocumentRecord, int]]) -> None:
         """Normalize the sentences about to be matched in one batch (one numpy pass, not
@@ -196,6 +206,43 @@ class _Aligner:
             d_start=a_start + al.a_start, d_end=a_start + al.a_end,
             s_start=lo + int(src_norm.starts[al.b_start]), s_end=lo + int(src_norm.ends[al.b_end - 1]),
             matched=al.matched, similarity=al.similarity, how="verbatim" if exact else "near",
+        )
+
+    def _source_lexicon(self, doc: DocumentRecord, local: int, window: bool) -> tuple[Lexicon, IntArray, IntArray]:
+        """A source sentence (with ``window``, it and the next one) for paraphrase alignment,
+        with each normalized character's span relative to the document."""
+        parts = [(doc, local)] + ([(doc, local + 1)] if window else [])
+        missing = [x for x in parts if (x[0].id, x[1]) not in self._sources]
+        if missing:
+            self.prefetch(missing)
+        pieces = [self._sources[(d.id, loc)] for d, loc in parts]
+        starts = np.concatenate([lo + src.starts for _, src, lo in pieces])
+        ends = np.concatenate([lo + src.ends for _, src, lo in pieces])
+        key = (doc.id, local, window)
+        if key not in self._lexicons:
+            self._lexicons[key] = Lexicon.of("".join(text for text, _, _ in pieces), word_classes())
+        return self._lexicons[key], starts, ends
+
+    def paraphrase_match(
+        self, qi: int, doc: DocumentRecord, local: int, *, window: bool = False, relaxed: bool = False
+    ) -> _Match | None:
+        """Draft sentence ``qi`` as a rewrite of a source sentence (or of a window of two)."""
+        if window and local + 1 >= doc.sentence_count:
+            return None
+        a_start = int(self.sents.starts[qi])
+        if (-1, qi, False) not in self._lexicons:
+            self._lexicons[(-1, qi, False)] = Lexicon.of(self.draft[a_start : int(self.sents.ends[qi])], word_classes())
+        source, starts, ends = self._source_lexicon(doc, local, window)
+        stock = None if self.stock is None else self.stock[a_start : int(self.sents.ends[qi])].tolist()
+        found = paraphrase(self._lexicons[(-1, qi, False)], source, relaxed=relaxed, stock_a=stock)
+        if found is None:
+            return None
+        return _Match(
+            q=qi, doc=doc, local=local, d_start=a_start + found.a_start, d_end=a_start + found.a_end,
+            s_start=int(starts[found.b_start]), s_end=int(ends[found.b_end - 1]), matched=found.matched,
+            similarity=found.score, how="paraphrase",
+            swaps=tuple((a_start + w.a_start, a_start + w.a_end, int(starts[w.b_start]), int(ends[w.b_end - 1]))
+                        for w in found.swaps),
         )
 
     def fragment_match(
@@ -350,6 +397,54 @@ def _common_mask(norm: Normalized, sents: Sentences, common: UInt32Array) -> Boo
     return np.cumsum(marks[:-1]) > 0
 
 
+PARAPHRASE_PROBE_MAX_EXPLAINED = 0.5  # draft sentences mostly matched or stock are not probed
+
+
+def _paraphrase_matches(
+    view: IndexView, norm: Normalized, sents: Sentences, keys: Postings, matches: list[_Match],
+    boiler: _Boilerplate, aligner: _Aligner, options: CheckOptions,
+) -> list[_Match]:
+    """Rewritten sentences (the paraphrase layer): draft sentences sharing synonym-class band
+    keys with an indexed sentence or window of two, verified by `align.paraphrase`. Only draft
+    sentences not already explained (matched, or stock phrasing) are looked up."""
+    explained = boiler.docs > 0
+    for m in matches:
+        explained[m.d_start : m.d_end] = True
+    lengths = np.maximum(sents.ends - sents.starts, 1)
+    cumulative = np.concatenate(([0], np.cumsum(explained, dtype=np.int64)))
+    share = (cumulative[sents.ends] - cumulative[sents.starts]) / lengths
+    probe_q = share < PARAPHRASE_PROBE_MAX_EXPLAINED
+    own = (keys.units & WINDOW_FLAG) == 0  # the draft's sentences, not its windows
+    sel = own & probe_q[np.minimum(keys.units & ~WINDOW_FLAG, len(sents) - 1)]
+    q_of, key_of = keys.units[sel], keys.keys[sel]
+    if q_of.size == 0:
+        return []
+    values, value_of = np.unique(key_of, return_inverse=True)
+    probe, ids = view.postings(PARAPHRASE_LAYER, values)
+    if probe.size == 0:
+        return []
+    by_value = np.argsort(value_of, kind="stable")
+    lo = np.searchsorted(value_of[by_value], probe, side="left")
+    hi = np.searchsorted(value_of[by_value], probe, side="right")
+    width = hi - lo
+    rows = np.repeat(np.arange(probe.size), width)
+    rank = np.arange(rows.size) - np.repeat(np.cumsum(width) - width, width)
+    q = q_of[by_value[lo[rows] + rank]]
+    unit = ids[rows].astype(np.int64)
+    uniq, hits = np.unique((q << np.int64(32)) | unit, return_counts=True)
+    q, unit = _top_candidates(uniq >> np.int64(32), uniq & np.int64(0xFFFFFFFF), hits.astype(np.int64),
+                              options.paraphrase_candidates)
+    owners = view.documents_for_sentences(sentence_of(unit))
+    found: list[_Match] = []
+    for qi, u in zip(q.tolist(), unit.tolist()):
+        owner = owners.get(u & ~WINDOW_FLAG)
+        if owner is not None:
+            rewrite = aligner.paraphrase_match(qi, owner[0], owner[1], window=bool(u & WINDOW_FLAG))
+            if rewrite is not None:
+                found.append(rewrite)
+    return found
+
+
 def _distinctive(found: list[_Match], common: BoolArray) -> list[_Match]:
     """Fragment matches of clauses with FRAGMENT_OWN_CHARS characters outside common 5-grams:
     a clause is weaker evidence than a sentence, and the genre's formulas (提法) are built of
@@ -384,8 +479,16 @@ def _joined(a: _Match, b: _Match) -> _Match:
     return _Match(
         q=a.q, doc=a.doc, local=min(a.local, b.local), d_start=first.d_start, d_end=second.d_end,
         s_start=min(a.s_start, b.s_start), s_end=max(a.s_end, b.s_end), matched=a.matched + b.matched,
-        similarity=max(a.similarity, b.similarity), how="verbatim" if a.how == b.how == "verbatim" else "near",
+        similarity=max(a.similarity, b.similarity), how=_weakest(a.how, b.how), swaps=first.swaps + second.swaps,
     )
+
+
+HOW_ORDER = ("verbatim", "near", "paraphrase")  # how a match was made, from the strictest
+
+
+def _weakest(*hows: str) -> str:
+    """How a match joined from parts was made: as its least strict part."""
+    return max(hows, key=HOW_ORDER.index)
 
 
 EXTENSION_REACH = 2  # source sentences on each side of a match that a neighbour may come from
@@ -393,20 +496,37 @@ TIE_ANCHOR_REACH = 3  # draft sentences on each side whose matches decide betwee
 SOURCE_REACH = 4  # source sentences a passage may jump between consecutive draft sentences
 
 
-def _extend(norm: Normalized, sents: Sentences, matches: list[_Match]) -> list[_Match]:
+def _extend(
+    norm: Normalized, sents: Sentences, matches: list[_Match], aligner: _Aligner, max_gap_chars: int
+) -> list[_Match]:
     """Extension (PAN's second step): a draft sentence beside one copied from a document is
     compared with the sentences around that source sentence, with looser thresholds, so a
-    heavily edited sentence the LSH did not retrieve does not split its paragraph."""
-    aligner = _Aligner(norm, sents)
+    heavily edited sentence the LSH did not retrieve does not split its paragraph; a
+    neighbour that is a rewrite of a source sentence nearby (synonyms, reordered clauses)
+    counts too."""
     best = {(m.q, m.doc.id): m for m in matches}
+    lengths = (sents.ends - sents.starts).tolist()
+
+    def neighbours(q: int) -> list[int]:
+        # The next sentence on each side; past it too when it is short enough for a passage to
+        # bridge (a heading such as 二是深挖消费潜力 rewritten beyond recognition).
+        out = []
+        for step in (-1, 1):
+            near = q + step
+            if 0 <= near < len(sents):
+                out.append(near)
+                if 0 <= near + step < len(sents) and lengths[near] <= max_gap_chars:
+                    out.append(near + step)
+        return out
+
     frontier = list(matches)
     while frontier:
         grown: list[_Match] = []
         tries = [
             (m, qi, range(max(0, m.local - EXTENSION_REACH), min(m.doc.sentence_count, m.local + EXTENSION_REACH + 1)))
             for m in frontier
-            for qi in (m.q - 1, m.q + 1)
-            if 0 <= qi < len(sents) and (qi, m.doc.id) not in best
+            for qi in neighbours(m.q)
+            if (qi, m.doc.id) not in best
         ]
         aligner.prefetch([(m.doc, local) for m, _, locals_ in tries for local in locals_])
         for m, qi, locals_ in tries:
@@ -414,12 +534,26 @@ def _extend(norm: Normalized, sents: Sentences, matches: list[_Match]) -> list[_
                 continue
             found: dict[tuple[int, int], _Match] = {}
             for local in locals_:
-                _keep_best(found, aligner.match(qi, m.doc, local, relaxed=True))
-                if found:
-                    best.update(found)
-                    grown.extend(found.values())
+                _keep_best(found, aligner.match(qi, m.doc, local, relaxed=True)
+                           or aligner.paraphrase_match(qi, m.doc, local, relaxed=True))
+            best.update(found)
+            grown.extend(found.values())
         frontier = grown
     return [best[k] for k in sorted(best)]
+
+
+def _widen(matches: list[_Match], aligner: _Aligner) -> list[_Match]:
+    """An edited sentence aligned character by character (Indel) covers only the part of it
+    that kept its order; when its clauses were swapped around a comma, aligned as a rewrite it
+    covers more: take that when it reaches further on the draft side."""
+    out: list[_Match] = []
+    for m in matches:
+        if m.how == "near":
+            rewrite = aligner.paraphrase_match(m.q, m.doc, m.local, relaxed=True)
+            if rewrite is not None and rewrite.d_end - rewrite.d_start > m.d_end - m.d_start:
+                m = rewrite  # noqa: PLW2901 - the wider alignment replaces it
+        out.append(m)
+    return out
 
 
 INNER_MIN_CHARS = 8  # a clause beside a copied one, from the neighbouring source sentence

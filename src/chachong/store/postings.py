@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..model import WINDOW_FLAG, IntArray, UInt32Array
+from ..model import WINDOW_FLAG, IntArray, NewDocument, Postings, UInt32Array
 from ..sketch.winnow import unique_sorted
 
 FRAGMENT_LAYER = 1
+PARAPHRASE_LAYER = 2
 STOPPED = np.uint32(0xFFFFFFFF)  # the one posting of a key over its layer's cap
 BUCKET_ENTRIES = 64  # postings per bucket on average: ~512 bytes, one B-tree page (see sqlite.CHUNK_KEYS)
 
@@ -35,7 +36,20 @@ class Layer:
     cap: int  # a key posted for more sentences than this is stock phrasing
 
 
-LAYERS = {FRAGMENT_LAYER: Layer(FRAGMENT_LAYER, "fragments", cap=64)}
+LAYERS = {
+    FRAGMENT_LAYER: Layer(FRAGMENT_LAYER, "fragments", cap=64),
+    PARAPHRASE_LAYER: Layer(PARAPHRASE_LAYER, "paraphrases", cap=64),
+}
+
+
+def of_document(doc: NewDocument) -> dict[int, Postings]:
+    """A document's postings in each layer (units numbered inside the document)."""
+    return {FRAGMENT_LAYER: doc.fragments, PARAPHRASE_LAYER: doc.paraphrases}
+
+
+def global_ids(units: IntArray, base: int) -> UInt32Array:
+    """Posting units of a document whose first sentence id is ``base``, as stored ids."""
+    return (((units & ~WINDOW_FLAG) + base) | (units & WINDOW_FLAG)).astype(np.uint32)
 
 
 def sentence_of(ids: npt.NDArray[np.integer]) -> IntArray:

@@ -29,9 +29,10 @@ Layout (never pickle: strings, JSON and raw little-endian numpy buffers):
   issue #96); a bucket of up to 128 (server setting) small fields stays a Redis
   *listpack*, ~17 bytes an entry: ~11 MB per million characters, text included.
 * ``P:p:{P.GG}HEX`` (hash): a bucket of the posting layers (`postings`: the fragment
-  layer's fingerprints), chosen by the top ``bucket_bits`` bits of the uint32 key; field =
-  layer (1 byte) + key (4 bytes), value = the packed uint32 ids posted under it, or the one
-  id `postings.STOPPED` once more than the layer's cap were (stock phrasing).
+  layer's fingerprints, the paraphrase layer's band keys), chosen by the top
+  ``bucket_bits`` bits of the uint32 key; field = layer (1 byte) + key (4 bytes), value =
+  the packed uint32 ids posted under it, or the one id `postings.STOPPED` once more than
+  the layer's cap were (stock phrasing).
 * ``P:x:NAME`` (hash): derived data cached in the index (the phrase table).
 
 Consistency: a writer takes the lock, allocates sentence/document ids, writes document
@@ -776,10 +777,9 @@ class RedisStore:
                     members[f"{doc_id}:{n}".encode()] = next_sid
                     entries_keys.append(doc.keys)
                     entries_ids.append(np.arange(next_sid, next_sid + n, dtype=np.uint32))
-                    units = doc.fragments.units
-                    posted[layers.FRAGMENT_LAYER][0].append(doc.fragments.keys)
-                    posted[layers.FRAGMENT_LAYER][1].append(
-                        ((units & ~WINDOW_FLAG) + next_sid | (units & WINDOW_FLAG)).astype(np.uint32))
+                    for layer, found in layers.of_document(doc).items():
+                        posted[layer][0].append(found.keys)
+                        posted[layer][1].append(layers.global_ids(found.units, next_sid))
                 next_sid += n
                 if queued >= PIPELINE_COMMANDS // 10:  # documents are large: smaller batches
                     pipe.execute()

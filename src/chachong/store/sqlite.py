@@ -11,8 +11,9 @@ Layout of the SQLite index (one file, WAL journal, every write one transaction):
   check's memory does not grow with the index. Each ``index`` run adds one segment
   (incremental, no rebuild); past `MAX_SEGMENTS` they are merged (see `_compact`).
 * ``postings`` / ``layer_segments``: the posting layers (`postings`: the fragment layer's
-  winnowed fingerprints), per segment as well, cut into buckets by the top ``bits`` of the
-  key (``layer, segment, bucket -> keys, ids``): a lookup reads each bucket it needs once.
+  winnowed fingerprints, the paraphrase layer's band keys), per segment as well, cut into
+  buckets by the top ``bits`` of the key (``layer, segment, bucket -> keys, ids``): a
+  lookup reads each bucket it needs once.
 
 Never pickle: everything is SQL values and raw little-endian numpy buffers.
 """
@@ -35,10 +36,10 @@ from ..errors import IndexBusyError, IndexFileError
 from ..model import WINDOW_FLAG, DocumentRecord, FileRecord, IntArray, NewFile, UInt32Array
 from ..sketch.lsh import LshParams, stable_argsort
 from . import postings as layers
-from .arrays import alive, chunk_bounds, count_pairs
+from .arrays import alive, chunk_bounds, count_pairs, matching
 from .base import Candidates, SentenceOwners
 
-# 2: the posting layers (fragments). Changing what a layer holds (winnowing window, caps)
+# 2: the posting layers (fragments, paraphrases). Changing what a layer holds (winnowing window, caps)
 # changes the index: bump this, so an old index is refused with the command that rebuilds it.
 SCHEMA_VERSION = 2
 # 64 keys (768 bytes with their ids) keep a chunk inside one B-tree page: SQLite moves a row
@@ -106,11 +107,6 @@ CREATE TABLE postings (
     PRIMARY KEY (layer, segment, bucket)
 ) WITHOUT ROWID;
 """
-
-
-def _global_ids(units: IntArray, base: int) -> UInt32Array:
-    """A document's posting units (sentence numbers in it, window flag kept) as stored ids."""
-    return ((units & ~WINDOW_FLAG) + base | (units & WINDOW_FLAG)).astype(np.uint32)
 
 
 _P = ParamSpec("_P")
@@ -424,8 +420,8 @@ class SqliteStore:
         Returns ``(query_index, sentence_id, shared_bands)`` arrays, one row per distinct
         (query sentence, indexed sentence) pair that shares at least one band.
         """
-        q_parts: list[npt.NDArray[np.intp]] = []
-        s_parts: list[UInt32Array] = []
+        q_parts: list[npt.NDArray[np.integer]] = []
+        s_parts: list[npt.NDArray[np.integer]] = []
         keys = np.asarray(keys, dtype=np.int64)
         if keys.size == 0:
             return count_pairs(q_parts, s_parts)
@@ -446,18 +442,18 @@ class SqliteStore:
                 " AND l.first_key = c.first_key",
                 (probe, segment, segment),
             ).fetchall()
+            # A band's chunks are key ranges that never share a key: in first-key order their
+            # keys are one sorted array, searched for every query of the band at once.
+            per_band: dict[int, list[tuple[bytes, bytes]]] = {}
             for band, kb, ib in rows:
-                ckeys = np.frombuffer(kb, dtype="<i8")
-                cids = np.frombuffer(ib, dtype="<u4")
-                column = keys[:, band]
-                wanted = distinct[band]
-                wanted = wanted[(wanted >= ckeys[0]) & (wanted <= ckeys[-1])]
-                lo = np.searchsorted(ckeys, wanted, side="left")
-                hi = np.searchsorted(ckeys, wanted, side="right")
-                for key, a, b in zip(wanted[hi > lo].tolist(), lo[hi > lo].tolist(), hi[hi > lo].tolist()):
-                    queries = np.flatnonzero(column == key)
-                    q_parts.append(np.repeat(queries, b - a))
-                    s_parts.append(np.tile(cids[a:b], queries.size))
+                per_band.setdefault(band, []).append((kb, ib))
+            for band, chunks in per_band.items():
+                chunks.sort(key=lambda c: int(np.frombuffer(c[0], dtype="<i8", count=1)[0]))
+                band_keys = np.frombuffer(b"".join(c[0] for c in chunks), dtype="<i8")
+                band_ids = np.frombuffer(b"".join(c[1] for c in chunks), dtype="<u4")
+                queries, found = matching(keys[:, band], band_keys, band_ids)
+                q_parts.append(queries)
+                s_parts.append(found)
         return count_pairs(q_parts, s_parts)
 
     @_guarded
@@ -556,8 +552,9 @@ class SqliteStore:
                     if n:
                         key_parts.append(doc.keys)
                         id_parts.append(np.arange(next_sid, next_sid + n, dtype=np.uint32))
-                        posted[layers.FRAGMENT_LAYER][0].append(doc.fragments.keys)
-                        posted[layers.FRAGMENT_LAYER][1].append(_global_ids(doc.fragments.units, next_sid))
+                        for layer, found in layers.of_document(doc).items():
+                            posted[layer][0].append(found.keys)
+                            posted[layer][1].append(layers.global_ids(found.units, next_sid))
                     next_sid += n
             if next_sid >= WINDOW_FLAG:
                 raise IndexFileError("the index is full (2^31 sentences)", path=self.location)
