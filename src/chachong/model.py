@@ -131,9 +131,37 @@ class SourceRef:
         return {"doc": self.doc, "file": self.file, "title": self.title, "start": self.start, "end": self.end}
 
 
+MatchKind = Literal["verbatim", "near", "paraphrase"]
+MATCH_KINDS: tuple[MatchKind, ...] = ("verbatim", "near", "paraphrase")  # from the strictest
+
+
+@dataclass(frozen=True, slots=True)
+class Swap:
+    """A word of a paraphrased passage and the word of the source it replaces (same synonym class)."""
+
+    start: int  # the draft's word: offsets into the draft
+    end: int
+    source_start: int  # the source's word: offsets into the source file's text
+    source_end: int
+    draft_word: str
+    source_word: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"draft": self.draft_word, "source": self.source_word, "start": self.start, "end": self.end,
+                "source_start": self.source_start, "source_end": self.source_end}
+
+
 @dataclass(frozen=True, slots=True)
 class CopyPassage:
-    """Draft text copied from one indexed document."""
+    """Draft text copied from one indexed document.
+
+    ``match`` says how it was found: ``"verbatim"`` — every copied part equals its source after
+    normalization (a clause or whole sentences; masks and numbers, 党/D, traditional characters,
+    width and punctuation are unified by normalization); ``"near"`` — aligned character by
+    character with edits (words changed, inserted or dropped); ``"paraphrase"`` — a part was
+    aligned as a rewrite (synonyms swapped, clauses reordered: the paraphrase layer), with the
+    swapped words in ``swaps``.
+    """
 
     start: int  # offsets into the draft as decoded
     end: int
@@ -142,14 +170,19 @@ class CopyPassage:
     text: str  # draft[start:end]
     source_text: str  # source file text[source.start:source.end]
     sentences: int  # draft sentences merged into this passage
+    match: MatchKind = "verbatim"
+    swaps: tuple[Swap, ...] = ()  # paraphrase: words replaced by synonyms, in draft order
 
     kind: Literal["copy"] = "copy"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "start": self.start, "end": self.end, "kind": self.kind, "score": round(self.score, 4),
-            "source": self.source.to_json(), "sentences": self.sentences,
+            "source": self.source.to_json(), "sentences": self.sentences, "match": self.match,
         }
+        if self.match == "paraphrase":
+            out["swaps"] = [s.to_json() for s in self.swaps]
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..model import (
+    MATCH_KINDS,
     WINDOW_FLAG,
     BoilerplatePassage,
     BoolArray,
@@ -18,10 +19,12 @@ from ..model import (
     FileRecord,
     Int32Array,
     IntArray,
+    MatchKind,
     Passage,
     Postings,
     SourceRef,
     SourceShare,
+    Swap,
     UInt32Array,
 )
 from ..phrases import PhraseTable, phrase_table
@@ -61,8 +64,8 @@ class _Match:
     s_end: int
     matched: int
     similarity: float
-    how: str  # "verbatim": the region equals its source after normalization; "near": edited;
-    # "paraphrase": found by the paraphrase layer (synonyms, reordered clauses)
+    how: MatchKind  # "verbatim": the region equals its source after normalization; "near": edited;
+    # "paraphrase": aligned as a rewrite (synonyms, reordered clauses)
     swaps: tuple[tuple[int, int, int, int], ...] = ()  # paraphrase: (draft start, end, source start, end)
 
 
@@ -483,12 +486,9 @@ def _joined(a: _Match, b: _Match) -> _Match:
     )
 
 
-HOW_ORDER = ("verbatim", "near", "paraphrase")  # how a match was made, from the strictest
-
-
-def _weakest(*hows: str) -> str:
+def _weakest(*hows: MatchKind) -> MatchKind:
     """How a match joined from parts was made: as its least strict part."""
-    return max(hows, key=HOW_ORDER.index)
+    return max(hows, key=MATCH_KINDS.index)
 
 
 EXTENSION_REACH = 2  # source sentences on each side of a match that a neighbour may come from
@@ -544,14 +544,16 @@ def _extend(
 
 def _widen(matches: list[_Match], aligner: _Aligner) -> list[_Match]:
     """An edited sentence aligned character by character (Indel) covers only the part of it
-    that kept its order; when its clauses were swapped around a comma, aligned as a rewrite it
-    covers more: take that when it reaches further on the draft side."""
+    that kept its order, from and to an equal run of EDGE_BLOCK characters; when its clauses
+    were swapped around a comma, or a word at its edge changed, aligned as a rewrite it covers
+    more: take that when it reaches further on the draft side. Without a synonym swapped it is
+    still an edited copy ("near")."""
     out: list[_Match] = []
     for m in matches:
         if m.how == "near":
             rewrite = aligner.paraphrase_match(m.q, m.doc, m.local, relaxed=True)
             if rewrite is not None and rewrite.d_end - rewrite.d_start > m.d_end - m.d_start:
-                m = rewrite  # noqa: PLW2901 - the wider alignment replaces it
+                m = rewrite if rewrite.swaps else replace(rewrite, how="near")  # noqa: PLW2901 - replaces it
         out.append(m)
     return out
 
@@ -671,9 +673,17 @@ def _passage(text: str, norm: Normalized, doc: DocumentRecord, run: list[_Match]
     content = int(np.count_nonzero(norm.codes[d_start:d_end] != 10))
     score = min(1.0, sum(m.matched for m in run) / max(content, 1))
     source = SourceRef(doc=doc.name, file=doc.file, title=doc.title, start=s_start, end=s_end)
+    how = _weakest(*(m.how for m in run))
+    swaps: list[Swap] = []
+    if how == "paraphrase":
+        for d0, d1, s0, s1 in sorted({w for m in run for w in m.swaps}):
+            a, b = norm.original_span(d0, d1)
+            swaps.append(Swap(start=a, end=b, source_start=doc.start + s0, source_end=doc.start + s1,
+                              draft_word=text[a:b], source_word=doc.text[s0:s1]))
     return CopyPassage(
         start=start, end=end, score=score, source=source, text=text[start:end],
         source_text=doc.text[s_start - doc.start : s_end - doc.start], sentences=len(run),
+        match=how, swaps=tuple(swaps),
     )
 
 

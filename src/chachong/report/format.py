@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from ..model import MatchKind, Swap
+
+# How a passage was found (CopyPassage.match), as both reports name it.
+MATCH_LABELS: dict[MatchKind, str] = {
+    "verbatim": "verbatim 原文照搬",
+    "near": "near-verbatim 近似",
+    "paraphrase": "paraphrase 改写",
+}
+
 
 def pct(x: float) -> str:
     """A ratio as a percentage with one decimal: 0.7614 → "76.1%"."""
@@ -12,3 +23,11 @@ def snippet(text: str, limit: int) -> str:
     """``text`` on one line (whitespace runs become one space), cut to ``limit`` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def swap_list(swaps: Sequence[Swap]) -> str:
+    """``加强→强化, 推进→推动``: each swapped word once, in draft order (source word first)."""
+    seen: dict[tuple[str, str], None] = {}
+    for s in swaps:
+        seen.setdefault((" ".join(s.source_word.split()), " ".join(s.draft_word.split())), None)
+    return ", ".join(f"{a}→{b}" for a, b in seen)
