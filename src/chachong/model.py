@@ -75,21 +75,29 @@ class Postings:
     (of a text, or of a document when stored), ``| WINDOW_FLAG`` for the window it opens.
     Sorted by sentence number (so a document's postings are one slice of its file's)."""
 
-    units: IntArray
+    units: UInt32Array  # uint32, like the stored ids: a 90M-character library has ~30M postings
     keys: UInt32Array
 
     def __len__(self) -> int:
         return int(self.keys.size)
 
+    def sentences(self) -> IntArray:
+        """The sentence of each posting (a window's: its first)."""
+        return self.units.astype(np.int64) & ~WINDOW_FLAG
+
+    def windows(self) -> BoolArray:
+        flagged: BoolArray = (self.units.astype(np.int64) & WINDOW_FLAG) != 0
+        return flagged
+
     def select(self, lo: int, hi: int, *, windows_inside: bool = False) -> Postings:
         """The postings of sentences ``lo <= s < hi``, renumbered from ``lo``; with
         ``windows_inside``, without the window of the last one (it would reach past ``hi``)."""
-        a, b = np.searchsorted(self.units & ~WINDOW_FLAG, [lo, hi]).tolist()
-        units, keys = self.units[a:b] - lo, self.keys[a:b]
+        a, b = np.searchsorted(self.sentences(), [lo, hi]).tolist()
+        units, keys = self.units[a:b].astype(np.int64) - lo, self.keys[a:b]
         if windows_inside:
             keep = units != ((hi - lo - 1) | WINDOW_FLAG)
             units, keys = units[keep], keys[keep]
-        return Postings(units, keys)
+        return Postings(units.astype(np.uint32), keys)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -52,7 +52,7 @@ def test_swapping_synonyms_and_clauses_keeps_most_classes_and_shares_keys():
 def test_a_window_has_the_keys_of_its_two_sentences_union():
     text = "全面推进乡村振兴。扎实开展人居环境整治提升行动。"
     postings = _postings(text)
-    windows = postings.units[(postings.units & WINDOW_FLAG) != 0]
+    windows = postings.units[postings.windows()]
     assert windows.tolist() == [WINDOW_FLAG] * layer.BANDS  # one window, the sentences' first
     norm = normalize(text)
     sents = split_sentences(norm)
@@ -65,7 +65,7 @@ def test_a_window_has_the_keys_of_its_two_sentences_union():
 
 def test_postings_are_sorted_by_sentence_and_a_document_keeps_its_own_windows():
     postings = _postings((CORPUS / "003_ec39d6286021c7d9.txt").read_text(encoding="utf-8")[:3000])
-    sentence = postings.units & ~WINDOW_FLAG
+    sentence = postings.sentences()
     assert np.all(np.diff(sentence) >= 0) and len(postings) > 100
     last = int(sentence.max())
     inside = postings.select(0, last + 1, windows_inside=True)

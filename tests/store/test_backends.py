@@ -15,7 +15,7 @@ from chachong.match.check import check_text
 from chachong.sketch.lsh import LshParams
 from chachong.store import open_store, store_exists
 from chachong.store import redis as redis_store
-from chachong.store.postings import FRAGMENT_LAYER
+from chachong.store.postings import LAYERS
 from chachong.store.redis import RedisStore
 from chachong.text.reading import read_text
 
@@ -465,9 +465,9 @@ def test_storage_is_plain_values_never_pickle(corpus_redis_url, redis_server):
     key = next(client.scan_iter("corpus:p:*", count=1000))
     assert client.object("encoding", key) == b"listpack"
     field, value = next(iter(client.hgetall(key).items()))
-    assert len(field) == 5 and field[0] == FRAGMENT_LAYER and len(value) % 4 == 0
+    assert len(field) == 5 and field[0] in LAYERS and len(value) % 4 == 0
     with open_store(corpus_redis_url) as store:
-        probe, ids = store.postings(FRAGMENT_LAYER, np.array([int.from_bytes(field[1:], "big")], dtype=np.uint32))
+        probe, ids = store.postings(field[0], np.array([int.from_bytes(field[1:], "big")], dtype=np.uint32))
         assert ids.tolist() == np.frombuffer(value, "<u4").tolist() and set(probe.tolist()) == {0}
 
 

@@ -62,7 +62,7 @@ def _expected(files, probe_keys, cap=CAP, layer=layers.FRAGMENT_LAYER):
     for nf in files:
         for doc in nf.documents:
             found = layers.of_document(doc)[layer]
-            ids = ((found.units & ~WINDOW_FLAG) + sid) | (found.units & WINDOW_FLAG)
+            ids = (found.sentences() + sid) | np.where(found.windows(), WINDOW_FLAG, 0)
             for key, i in zip(found.keys.tolist(), ids.tolist()):
                 posted.setdefault(key, set()).add(i)
             sid += doc.spans.shape[0]
@@ -183,3 +183,16 @@ def test_compaction_drops_replaced_postings(tmp_path, corpus_copy, monkeypatch):
     assert stored.size and all(int(i) & ~WINDOW_FLAG in live for i in stored if i != layers.STOPPED)
     # the same fingerprints find as many sentences as before (now the new version's)
     assert {p: len(v) for p, v in after.items()} == {p: len(v) for p, v in before.items()}
+
+
+def test_key_ranges_keep_every_bucket_in_one_part_in_key_order():
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 2**32, 20_000, dtype=np.uint64).astype(np.uint32)
+    ids = np.arange(keys.size, dtype=np.uint32)
+    for bits in (0, 2, 4, 10):
+        parts = list(layers.key_ranges(keys, ids, bits))
+        assert len(parts) == 1 << min(bits, layers.KEY_RANGE_BITS)
+        assert sorted(np.concatenate([i for _, i in parts]).tolist()) == ids.tolist()
+        buckets = [set(layers.bucket_of(k, bits).tolist()) for k, _ in parts]
+        assert all(not (a & b) for n, a in enumerate(buckets) for b in buckets[n + 1 :])
+        assert [min(k) for k, _ in parts] == sorted(min(k) for k, _ in parts)

@@ -170,31 +170,46 @@ PARAPHRASE_RELAXED_MIN_CHARS = 6  # beside a copied sentence: a rewritten headin
 PARAPHRASE_MIN_BIGRAM_SHARE = 0.2  # shared bigrams, of the side with fewer, before aligning at all
 
 
-@dataclass(frozen=True, slots=True)
 class Lexicon:
-    """What paraphrase alignment knows of one normalized sentence: its thesaurus words
-    (start, length, classes) and its character bigrams."""
+    """What paraphrase alignment knows of one normalized sentence: its character bigrams,
+    and (looked up on first use: most candidate pairs are turned down on bigrams alone) its
+    thesaurus words (start, length, classes) and which of them have each class."""
 
-    text: str
-    words: tuple[tuple[int, int, frozenset[int]], ...]
-    bigrams: frozenset[str]
-    by_class: Mapping[int, tuple[tuple[int, int], ...]]  # class -> (start, length) of its words here
+    __slots__ = ("_by_class", "_classes", "_words", "bigrams", "text")
+
+    def __init__(self, text: str, classes: Mapping[str, frozenset[int]]) -> None:
+        """``classes``: `thesaurus.word_classes` (every 2- to 4-character window looked up)."""
+        self.text = text
+        self.bigrams = frozenset(text[i : i + 2] for i in range(len(text) - 1))
+        self._classes = classes
+        self._words: tuple[tuple[int, int, frozenset[int]], ...] | None = None
+        self._by_class: dict[int, tuple[tuple[int, int], ...]] | None = None
 
     @classmethod
     def of(cls, text: str, classes: Mapping[str, frozenset[int]]) -> Lexicon:
-        """``classes``: `thesaurus.word_classes` (every 2- to 4-character window looked up)."""
-        words = tuple(
-            (i, n, found)
-            for i in range(len(text))
-            for n in range(MIN_WORD_CHARS, MAX_WORD_CHARS + 1)
-            if i + n <= len(text) and (found := classes.get(text[i : i + n])) is not None
-        )
-        by_class: dict[int, list[tuple[int, int]]] = {}
-        for i, n, found in words:
-            for c in found:
-                by_class.setdefault(c, []).append((i, n))
-        return cls(text, words, frozenset(text[i : i + 2] for i in range(len(text) - 1)),
-                   {c: tuple(v) for c, v in by_class.items()})
+        return cls(text, classes)
+
+    @property
+    def words(self) -> tuple[tuple[int, int, frozenset[int]], ...]:
+        if self._words is None:
+            text, get = self.text, self._classes.get
+            self._words = tuple(
+                (i, n, found)
+                for i in range(len(text))
+                for n in range(MIN_WORD_CHARS, MAX_WORD_CHARS + 1)
+                if i + n <= len(text) and (found := get(text[i : i + n])) is not None
+            )
+        return self._words
+
+    @property
+    def by_class(self) -> Mapping[int, tuple[tuple[int, int], ...]]:
+        if self._by_class is None:
+            grouped: dict[int, list[tuple[int, int]]] = {}
+            for i, n, found in self.words:
+                for c in found:
+                    grouped.setdefault(c, []).append((i, n))
+            self._by_class = {c: tuple(v) for c, v in grouped.items()}
+        return self._by_class
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -106,18 +106,19 @@ def _check_text(view: IndexView, text: str, *, file: str, options: CheckOptions)
     boiler = _stock_phrases(norm, table, files)
     matches: list[_Match] = []
     if len(sents):
+        # One aligner for every step: each source sentence is normalized once per check.
+        aligner = _Aligner(norm, sents, boiler)
         q, sid, hits = view.candidates(keys)
         q, sid = _top_candidates(q, sid, hits, options.candidates_per_sentence)
-        matches = _verify(norm, sents, q, sid, view.documents_for_sentences(sid))
+        matches = _verify(aligner, q, sid, view.documents_for_sentences(sid))
         matches = _stock_sentences(matches, boiler, table.min_docs)
-        found = _fragment_matches(view, norm, sents, sketch.fragments, matches, boiler, options)
+        found = _fragment_matches(view, norm, sents, sketch.fragments, matches, boiler, aligner, options)
         if found:
             found = _distinctive(found, _common_mask(norm, sents, _common_wording(view, files, table.min_docs)))
         matches = _combine(matches, _stock_sentences(found, boiler, table.min_docs))
-        aligner = _Aligner(norm, sents, stock=boiler.docs > 0)
         rewritten = _paraphrase_matches(view, norm, sents, sketch.paraphrases, matches, boiler, aligner, options)
         matches = _combine(matches, _stock_sentences(rewritten, boiler, table.min_docs))
-        matches = _extend_within(norm, sents, _extend(norm, sents, matches, aligner, options.max_gap_chars))
+        matches = _extend_within(sents, _extend(sents, matches, aligner, options.max_gap_chars), aligner)
         matches = _widen(matches, aligner)
     copies = _passages(text, norm, sents, matches, boiler, options)
     passages = tuple(sorted(copies + _boilerplate_passages(text, norm, boiler, copies),
@@ -178,10 +179,10 @@ def _top_candidates(q: IntArray, sid: IntArray, hits: IntArray, k: int) -> tuple
 class _Aligner:
     """Aligns draft sentences with document sentences, normalizing each source sentence once."""
 
-    def __init__(self, norm: Normalized, sents: Sentences, stock: BoolArray | None = None) -> None:
+    def __init__(self, norm: Normalized, sents: Sentences, boiler: _Boilerplate) -> None:
         self.draft = norm.text
         self.sents = sents
-        self.stock = stock  # per normalized draft character: stock phrasing (never a rewrite's evidence)
+        self.boiler = boiler  # stock phrasing is never a rewrite's evidence (read when aligning: it grows)
         self._sources: dict[tuple[int, int], tuple[str, Normalized, int]] = {}
         self._lexicons: dict[tuple[int, int, bool], Lexicon] = {}  # (doc id or -1 for the draft, sentence, window)
 
@@ -236,14 +237,20 @@ class _Aligner:
         if (-1, qi, False) not in self._lexicons:
             self._lexicons[(-1, qi, False)] = Lexicon.of(self.draft[a_start : int(self.sents.ends[qi])], word_classes())
         source, starts, ends = self._source_lexicon(doc, local, window)
-        stock = None if self.stock is None else self.stock[a_start : int(self.sents.ends[qi])].tolist()
+        stock = (self.boiler.docs[a_start : int(self.sents.ends[qi])] > 0).tolist()
         found = paraphrase(self._lexicons[(-1, qi, False)], source, relaxed=relaxed, stock_a=stock)
         if found is None:
             return None
+        # A rewrite is a paraphrase by its swapped synonyms; without one it is an edited copy
+        # (clauses moved, words changed), or, when nothing changed, the same text.
+        d_start, d_end = a_start + found.a_start, a_start + found.a_end
+        how: MatchKind = "paraphrase" if found.swaps else (
+            "verbatim" if self.draft[d_start:d_end] == source.text[found.b_start : found.b_end] else "near"
+        )
         return _Match(
-            q=qi, doc=doc, local=local, d_start=a_start + found.a_start, d_end=a_start + found.a_end,
+            q=qi, doc=doc, local=local, d_start=d_start, d_end=d_end,
             s_start=int(starts[found.b_start]), s_end=int(ends[found.b_end - 1]), matched=found.matched,
-            similarity=found.score, how="paraphrase",
+            similarity=found.score, how=how,
             swaps=tuple((a_start + w.a_start, a_start + w.a_end, int(starts[w.b_start]), int(ends[w.b_end - 1]))
                         for w in found.swaps),
         )
@@ -279,8 +286,7 @@ def _keep_best(best: dict[tuple[int, int], _Match], m: _Match | None) -> None:
         best[(m.q, m.doc.id)] = m
 
 
-def _verify(norm: Normalized, sents: Sentences, q: IntArray, sid: IntArray, docs: SentenceOwners) -> list[_Match]:
-    aligner = _Aligner(norm, sents)
+def _verify(aligner: _Aligner, q: IntArray, sid: IntArray, docs: SentenceOwners) -> list[_Match]:
     aligner.prefetch([found for s in sid.tolist() if (found := docs.get(s)) is not None])
     aligned: dict[tuple[int, int], list[_Match]] = {}
     for qi, s in zip(q.tolist(), sid.tolist()):
@@ -317,7 +323,7 @@ def _verify(norm: Normalized, sents: Sentences, q: IntArray, sid: IntArray, docs
 
 def _fragment_matches(
     view: IndexView, norm: Normalized, sents: Sentences, fingerprints: Postings, matches: list[_Match],
-    boiler: _Boilerplate, options: CheckOptions,
+    boiler: _Boilerplate, aligner: _Aligner, options: CheckOptions,
 ) -> list[_Match]:
     """Clauses copied out of longer sentences (the fragment layer): draft sentences sharing a
     winnowed fingerprint with an indexed sentence, verified by `align.fragments`.
@@ -339,7 +345,7 @@ def _fragment_matches(
     cumulative = np.concatenate(([0], np.cumsum(explained, dtype=np.int64)))
     fresh = cumulative[position + k] - cumulative[position] < k
     packed = (owner << np.int64(32)) | hashes.astype(np.int64)
-    wanted = np.isin(packed, (fingerprints.units << np.int64(32)) | fingerprints.keys.astype(np.int64))
+    wanted = np.isin(packed, (fingerprints.sentences() << np.int64(32)) | fingerprints.keys.astype(np.int64))
     pairs = np.unique(packed[wanted & fresh])  # (draft sentence, fingerprint), each once
     if pairs.size == 0:
         return []
@@ -363,7 +369,6 @@ def _fragment_matches(
     q, sid = uniq >> np.int64(32), uniq & np.int64(0xFFFFFFFF)
     q, sid = _top_candidates(q, sid, hits.astype(np.int64), options.fragment_candidates)
     owners = view.documents_for_sentences(sid)
-    aligner = _Aligner(norm, sents)
     todo = [(qi, found) for qi, s in zip(q.tolist(), sid.tolist()) if (found := owners.get(s)) is not None]
     aligner.prefetch([found for _, found in todo])
     return [fm for qi, (doc, local) in todo if (fm := aligner.fragment_match(qi, doc, local)) is not None]
@@ -417,9 +422,9 @@ def _paraphrase_matches(
     cumulative = np.concatenate(([0], np.cumsum(explained, dtype=np.int64)))
     share = (cumulative[sents.ends] - cumulative[sents.starts]) / lengths
     probe_q = share < PARAPHRASE_PROBE_MAX_EXPLAINED
-    own = (keys.units & WINDOW_FLAG) == 0  # the draft's sentences, not its windows
-    sel = own & probe_q[np.minimum(keys.units & ~WINDOW_FLAG, len(sents) - 1)]
-    q_of, key_of = keys.units[sel], keys.keys[sel]
+    own = ~keys.windows()  # the draft's sentences, not its windows
+    sel = own & probe_q[np.minimum(keys.sentences(), len(sents) - 1)]
+    q_of, key_of = keys.sentences()[sel], keys.keys[sel]
     if q_of.size == 0:
         return []
     values, value_of = np.unique(key_of, return_inverse=True)
@@ -438,6 +443,11 @@ def _paraphrase_matches(
     q, unit = _top_candidates(uniq >> np.int64(32), uniq & np.int64(0xFFFFFFFF), hits.astype(np.int64),
                               options.paraphrase_candidates)
     owners = view.documents_for_sentences(sentence_of(unit))
+    aligner.prefetch([  # every sentence about to be aligned, in one batch (a window: two)
+        (doc, local + step) for u in unit.tolist() if (owner := owners.get(u & ~WINDOW_FLAG)) is not None
+        for doc, local in (owner,) for step in ((0, 1) if u & WINDOW_FLAG else (0,))
+        if local + step < doc.sentence_count
+    ])
     found: list[_Match] = []
     for qi, u in zip(q.tolist(), unit.tolist()):
         owner = owners.get(u & ~WINDOW_FLAG)
@@ -496,9 +506,7 @@ TIE_ANCHOR_REACH = 3  # draft sentences on each side whose matches decide betwee
 SOURCE_REACH = 4  # source sentences a passage may jump between consecutive draft sentences
 
 
-def _extend(
-    norm: Normalized, sents: Sentences, matches: list[_Match], aligner: _Aligner, max_gap_chars: int
-) -> list[_Match]:
+def _extend(sents: Sentences, matches: list[_Match], aligner: _Aligner, max_gap_chars: int) -> list[_Match]:
     """Extension (PAN's second step): a draft sentence beside one copied from a document is
     compared with the sentences around that source sentence, with looser thresholds, so a
     heavily edited sentence the LSH did not retrieve does not split its paragraph; a
@@ -546,14 +554,14 @@ def _widen(matches: list[_Match], aligner: _Aligner) -> list[_Match]:
     """An edited sentence aligned character by character (Indel) covers only the part of it
     that kept its order, from and to an equal run of EDGE_BLOCK characters; when its clauses
     were swapped around a comma, or a word at its edge changed, aligned as a rewrite it covers
-    more: take that when it reaches further on the draft side. Without a synonym swapped it is
-    still an edited copy ("near")."""
+    more: take that when it reaches further on the draft side (without a synonym swapped it
+    is still an edited copy, "near": see `_Aligner.paraphrase_match`)."""
     out: list[_Match] = []
     for m in matches:
         if m.how == "near":
             rewrite = aligner.paraphrase_match(m.q, m.doc, m.local, relaxed=True)
             if rewrite is not None and rewrite.d_end - rewrite.d_start > m.d_end - m.d_start:
-                m = rewrite if rewrite.swaps else replace(rewrite, how="near")  # noqa: PLW2901 - replaces it
+                m = rewrite  # noqa: PLW2901 - the wider alignment replaces it
         out.append(m)
     return out
 
@@ -561,11 +569,10 @@ def _widen(matches: list[_Match], aligner: _Aligner) -> list[_Match]:
 INNER_MIN_CHARS = 8  # a clause beside a copied one, from the neighbouring source sentence
 
 
-def _extend_within(norm: Normalized, sents: Sentences, matches: list[_Match]) -> list[_Match]:
+def _extend_within(sents: Sentences, matches: list[_Match], aligner: _Aligner) -> list[_Match]:
     """Extension inside a draft sentence: the rest of a sentence with a copied part may come
     from the neighbouring source sentence (two sentences merged into one, 。→，); beside a
     copy, a shared clause of INNER_MIN_CHARS is enough."""
-    aligner = _Aligner(norm, sents)
     tries = [(m, local) for m in matches for local in (m.local - 1, m.local + 1)
              if 0 <= local < m.doc.sentence_count]
     aligner.prefetch([(m.doc, local) for m, local in tries])

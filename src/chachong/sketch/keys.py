@@ -39,7 +39,7 @@ class SentenceSketch:
 
 
 def _empty_postings() -> Postings:
-    return Postings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32))
+    return Postings(np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32))
 
 
 def sentence_keys(norm: Normalized, params: LshParams) -> tuple[Sentences, IntArray]:
@@ -60,6 +60,7 @@ def sketch_sentences(norm: Normalized, params: LshParams, *, layers: bool = True
     if layers:
         if params.shingle_chars != FRAGMENT_SHINGLE_CHARS:
             hashes, offsets = sentence_shingles(norm.codes, sents, k=FRAGMENT_SHINGLE_CHARS)
-        fragments = Postings(*winnow(hashes, offsets))
+        sentence, fingerprint = winnow(hashes, offsets)
+        fragments = Postings(sentence.astype(np.uint32), fingerprint)
         paraphrases = paraphrase_postings(norm, sents)
     return SentenceSketch(sents, band_keys(sigs, params), fragments, paraphrases)

@@ -114,7 +114,7 @@ def paraphrase_postings(norm: Normalized, sents: Sentences) -> Postings:
     owner, classes = sentence_classes(find_words(norm.codes, table), sents, table, stop_class_ids())
     n = len(sents)
     if owner.size == 0:
-        return Postings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32))
+        return Postings(np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32))
     counts = np.bincount(owner, minlength=n)
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     sigs = signatures(classes.astype(np.uint32), offsets, num_perm=PARAMS.num_perm, seed=PARAMS.seed)
@@ -126,7 +126,7 @@ def paraphrase_postings(norm: Normalized, sents: Sentences) -> Postings:
     unit = np.concatenate([np.repeat(u, PARAMS.bands) for u in units]).astype(np.int64)
     key = np.concatenate([k.reshape(-1) for k in keys])
     order = np.lexsort((unit, unit & ~WINDOW_FLAG))  # by sentence, a sentence before its window
-    return Postings(unit[order], key[order])
+    return Postings(unit[order].astype(np.uint32), key[order])
 
 
 def _keys(sigs: UInt32Array) -> UInt32Array:

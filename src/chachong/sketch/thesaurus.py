@@ -121,7 +121,7 @@ def parse_cilin(lines: Iterable[str]) -> Thesaurus:
         if MIN_WORD_CHARS <= len(word) <= MAX_WORD_CHARS:
             merged.setdefault(word, []).extend(numbers)
     words = tuple(sorted(merged))
-    classes = [sorted(set(merged[w])) for w in words]
+    classes = [v if len(v) == 1 else sorted(set(v)) for v in map(merged.__getitem__, words)]
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype="<u4").astype(np.uint32)
     first = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)

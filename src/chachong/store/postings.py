@@ -47,9 +47,10 @@ def of_document(doc: NewDocument) -> dict[int, Postings]:
     return {FRAGMENT_LAYER: doc.fragments, PARAPHRASE_LAYER: doc.paraphrases}
 
 
-def global_ids(units: IntArray, base: int) -> UInt32Array:
+def global_ids(units: UInt32Array, base: int) -> UInt32Array:
     """Posting units of a document whose first sentence id is ``base``, as stored ids."""
-    return (((units & ~WINDOW_FLAG) + base) | (units & WINDOW_FLAG)).astype(np.uint32)
+    wide = units.astype(np.int64)
+    return (((wide & ~WINDOW_FLAG) + base) | (wide & WINDOW_FLAG)).astype(np.uint32)
 
 
 def sentence_of(ids: npt.NDArray[np.integer]) -> IntArray:
@@ -88,6 +89,25 @@ def bucket_bits(entries: int) -> int:
     while bits < 24 and (entries >> bits) > BUCKET_ENTRIES:
         bits += 1
     return bits
+
+
+KEY_RANGE_BITS = 4  # postings are built in 16 key ranges (see `key_ranges`)
+
+
+def key_ranges(
+    keys: UInt32Array, ids: UInt32Array, bits: int
+) -> Iterator[tuple[UInt32Array, UInt32Array]]:
+    """``keys``/``ids`` in up to 16 parts by the top bits of the key, in key order; never
+    more parts than buckets, so a bucket lies in one part."""
+    range_bits = min(KEY_RANGE_BITS, bits)
+    if range_bits == 0:
+        yield keys, ids
+        return
+    top = keys >> np.uint32(32 - range_bits)
+    for part in range(1 << range_bits):
+        sel = np.flatnonzero(top == part)
+        if sel.size:
+            yield keys[sel], ids[sel]
 
 
 def bucket_of(keys: npt.NDArray[np.integer], bits: int) -> IntArray:

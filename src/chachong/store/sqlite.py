@@ -562,31 +562,19 @@ class SqliteStore:
                 "UPDATE meta SET value = ? WHERE key = 'next_sentence_id'", (str(next_sid),)
             )
             if key_parts:
-                self._add_segment(
-                    np.concatenate(key_parts), np.concatenate(id_parts),
-                    {layer: (np.concatenate(k), np.concatenate(i)) for layer, (k, i) in posted.items()},
-                )
+                self._add_segment(np.concatenate(key_parts), np.concatenate(id_parts), posted)
             if self._db.execute("SELECT count(*) FROM segments").fetchone()[0] > MAX_SEGMENTS:
                 self._compact()
 
     def _add_segment(
-        self, keys: IntArray, ids: UInt32Array, posted: dict[int, tuple[UInt32Array, UInt32Array]]
+        self, keys: IntArray, ids: UInt32Array, posted: dict[int, tuple[list[UInt32Array], list[UInt32Array]]]
     ) -> None:
+        """One segment: the LSH bands of ``keys`` (sentences ``ids``), then each posting layer
+        from its parts (concatenated only once the band keys are written and dropped: at 90M
+        characters each is a few hundred MB)."""
         segment = self._db.execute(
             "INSERT INTO segments (sentences) VALUES (?)", (int(ids.size),)
         ).lastrowid
-        for layer, (layer_keys, layer_ids) in posted.items():
-            stored_keys, stored_ids = layers.build(layer_keys, layer_ids, layers.LAYERS[layer].cap)
-            bits = layers.bucket_bits(stored_keys.size)
-            self._db.execute("INSERT INTO layer_segments VALUES (?, ?, ?, ?)",
-                             (layer, segment, bits, int(stored_keys.size)))
-            self._db.executemany(
-                "INSERT INTO postings VALUES (?, ?, ?, ?, ?)",
-                (
-                    (layer, segment, bucket, k.astype("<u4").tobytes(), i.astype("<u4").tobytes())
-                    for bucket, k, i in layers.buckets(stored_keys, stored_ids, bits)
-                ),
-            )
         for band in range(keys.shape[1]):
             column = np.ascontiguousarray(keys[:, band])  # one band at a time: no copy of all
             order = stable_argsort(column)
@@ -599,6 +587,28 @@ class SqliteStore:
                     for lo, hi in chunk_bounds(band_keys, CHUNK_KEYS)
                 ),
             )
+        del keys, ids  # the caller passes them as temporaries: freed here
+        for layer, (key_parts, id_parts) in posted.items():
+            layer_keys = np.concatenate(key_parts) if key_parts else np.zeros(0, dtype=np.uint32)
+            layer_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.uint32)
+            key_parts.clear()
+            id_parts.clear()
+            bits = layers.bucket_bits(layer_keys.size)  # before duplicates and stopped keys go: near enough
+            stored = 0
+            # Built a key range at a time: sorting all postings of a 90M-character library at
+            # once (~25M) would hold several copies of them in memory.
+            for part_keys, part_ids in layers.key_ranges(layer_keys, layer_ids, bits):
+                stored_keys, stored_ids = layers.build(part_keys, part_ids, layers.LAYERS[layer].cap)
+                stored += int(stored_keys.size)
+                self._db.executemany(
+                    "INSERT INTO postings VALUES (?, ?, ?, ?, ?)",
+                    (
+                        (layer, segment, bucket, k.astype("<u4").tobytes(), i.astype("<u4").tobytes())
+                        for bucket, k, i in layers.buckets(stored_keys, stored_ids, bits)
+                    ),
+                )
+            del layer_keys, layer_ids
+            self._db.execute("INSERT INTO layer_segments VALUES (?, ?, ?, ?)", (layer, segment, bits, stored))
 
     def _compact(self) -> None:
         """Merge segments into one, dropping sentences of replaced files.
@@ -629,7 +639,7 @@ class SqliteStore:
             per_band_keys[band].append(np.frombuffer(kb, dtype="<i8"))
             per_band_ids[band].append(np.frombuffer(ib, dtype="<u4"))
         bases = np.array(sorted(live), dtype=np.int64).reshape(-1, 2)
-        posted: dict[int, tuple[UInt32Array, UInt32Array]] = {}
+        posted: dict[int, tuple[list[UInt32Array], list[UInt32Array]]] = {}
         for layer in layers.LAYERS:
             rows = self._db.execute(
                 "SELECT keys, ids FROM postings WHERE layer = ? AND segment IN (SELECT value FROM json_each(?))",
@@ -639,7 +649,7 @@ class SqliteStore:
             i = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4")
             # Postings of replaced files go; a stopped key stays stopped.
             keep = (i == layers.STOPPED) | alive(layers.sentence_of(i), bases)
-            posted[layer] = (k[keep], i[keep])
+            posted[layer] = ([k[keep]], [i[keep]])
         for table in ("lsh", "postings", "layer_segments"):
             self._db.execute(
                 f"DELETE FROM {table} WHERE segment IN (SELECT value FROM json_each(?))", (chosen,)  # noqa: S608 - constant names
