@@ -172,6 +172,7 @@ class SqliteStore:
             raise IndexFileError(f"not a readable chachong index ({exc})", path=path) from None
         self.params = self._read_params(path)
         self._path = path
+        self._snapshot_docs: dict[int, tuple[DocumentRecord, int]] | None = None
 
     # -- opening ---------------------------------------------------------------------
     def _create(self, params: LshParams) -> None:
@@ -280,9 +281,11 @@ class SqliteStore:
         """Reads inside see one committed state of the index, whatever writers commit meanwhile
         (one SQLite read transaction over this connection)."""
         self._db.execute("BEGIN")
+        self._snapshot_docs = {}  # documents read in this snapshot (they cannot change in it)
         try:
             yield self
         finally:
+            self._snapshot_docs = None
             self._db.execute("COMMIT")
 
     def __enter__(self) -> SqliteStore:
@@ -399,8 +402,10 @@ class SqliteStore:
             " ORDER BY d.sent_base DESC LIMIT 1) FROM json_each(?) q",
             (json.dumps(sids),),
         ).fetchall()
-        doc_ids = sorted({d for _, d in owners if d is not None})
-        docs: dict[int, tuple[DocumentRecord, int]] = {}
+        # Inside a snapshot the documents read before are still the same: a check asks once per
+        # layer (sentences, fragments, paraphrases), mostly for the same documents.
+        docs = self._snapshot_docs if self._snapshot_docs is not None else {}
+        doc_ids = sorted({d for _, d in owners if d is not None} - docs.keys())
         for row in self._db.execute(
             f"SELECT {self._DOC_COLUMNS}, d.sent_count FROM documents d"  # noqa: S608 - constant columns
             " JOIN files f ON f.id = d.file_id WHERE d.id IN (SELECT value FROM json_each(?))",
