@@ -542,8 +542,10 @@ def _extend(sents: Sentences, matches: list[_Match], aligner: _Aligner, max_gap_
                 continue
             found: dict[tuple[int, int], _Match] = {}
             for local in locals_:
-                _keep_best(found, aligner.match(qi, m.doc, local, relaxed=True)
-                           or aligner.paraphrase_match(qi, m.doc, local, relaxed=True))
+                _keep_best(found, aligner.match(qi, m.doc, local, relaxed=True))
+            if not found:  # no sentence nearby is an edited copy of it: is one rewritten as it?
+                for local in locals_:
+                    _keep_best(found, aligner.paraphrase_match(qi, m.doc, local, relaxed=True))
             best.update(found)
             grown.extend(found.values())
         frontier = grown
