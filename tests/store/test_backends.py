@@ -267,6 +267,11 @@ def test_vacuum_drops_unreachable_ids_and_keeps_results(redis_server, corpus_cop
         ids = bucket_ids()
         assert ids.size == 4211 * store.params.bands
         assert len(store.documents_for_sentences(np.unique(ids))) == 4211
+        # the posting layers' buckets are vacuumed too: only live sentences (and stopped keys) left
+        posted = np.concatenate([np.frombuffer(v, "<u4") for key in client.scan_iter(f"{prefix}:p:*", count=10_000)
+                                 for v in client.hvals(key)])
+        sentences = posted[posted != 0xFFFFFFFF].astype(np.int64) & 0x7FFFFFFF
+        assert sentences.size and set(store.documents_for_sentences(np.unique(sentences))) == set(np.unique(sentences).tolist())
         assert observed(store) == before
 
 

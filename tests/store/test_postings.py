@@ -196,3 +196,32 @@ def test_key_ranges_keep_every_bucket_in_one_part_in_key_order():
         buckets = [set(layers.bucket_of(k, bits).tolist()) for k, _ in parts]
         assert all(not (a & b) for n, a in enumerate(buckets) for b in buckets[n + 1 :])
         assert [min(k) for k, _ in parts] == sorted(min(k) for k, _ in parts)
+
+
+def test_redis_postings_of_a_run_killed_before_commit_stay_invisible(redis_server, monkeypatch):
+    from chachong.store.redis import RedisStore
+
+    from ..conftest import fresh_redis_url
+
+    url = fresh_redis_url(redis_server)
+    files = sorted(CORPUS.glob("*.txt"))
+    with open_store(url, create=True) as store:
+        index_paths(store, files[:2])
+        encoded = encode_file(read_text(files[3]), label="x", recurring=set(), params=store.params)
+        probes = {layer: np.unique(np.concatenate([layers.of_document(d)[layer].keys for d in encoded.documents]))
+                  for layer in layers.LAYERS}
+        before = {layer: _got(store, keys, layer) for layer, keys in probes.items()}
+
+        def crash(self, *args):
+            original(self, *args)  # the postings are in their buckets, the commit never happens
+            raise KeyboardInterrupt
+
+        original = RedisStore._append_postings
+        monkeypatch.setattr(RedisStore, "_append_postings", crash)
+        with pytest.raises(KeyboardInterrupt):
+            index_paths(store, files[2:])
+        monkeypatch.undo()
+        assert {layer: _got(store, keys, layer) for layer, keys in probes.items()} == before
+        index_paths(store, files[2:])  # the next run commits; its postings are found
+        after = {layer: _got(store, keys, layer) for layer, keys in probes.items()}
+        assert all(len(after[layer]) > len(before[layer]) for layer in layers.LAYERS)
