@@ -62,6 +62,9 @@ DEFAULT_DRAFTS = 200
 DEFAULT_SEEDS = (1, 2, 3)
 ROLES = ("tuning", "report", "held-out")
 VARIANTS = {"restructure": ("split", "merge")}  # kinds also scored per variant (Case.note)
+# Kinds also scored together (issue 13's target: paraphrase up to 50 % swapped, all three).
+GROUPS = {"paraphrase ≤50 % (30+40+50)": ("paraphrase30", "paraphrase40", "paraphrase50")}
+LABELS = ("verbatim", "near", "paraphrase")  # CopyPassage.match
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +74,13 @@ class Run:
     drafts: list[Draft]
     detections: dict[str, list[Annotation]]  # system -> detections
     seconds: dict[str, float]
+    labels: dict[Annotation, str]  # chachong's detections -> how each was found (CopyPassage.match)
 
 
-def chachong_detections(store, draft: Draft) -> list[Annotation]:
+def chachong_detections(store, draft: Draft) -> list[tuple[Annotation, str]]:
     result = check_text(store, draft.text, file=draft.name)
     return [
-        Annotation(draft.name, p.start, p.end, p.source.doc, p.source.start, p.source.end)
+        (Annotation(draft.name, p.start, p.end, p.source.doc, p.source.start, p.source.end), p.match)
         for p in result.passages if p.kind == "copy" and p.source is not None
     ]
 
@@ -89,10 +93,13 @@ def run(store, documents, rule, seed: int, n: int, role: str = "report") -> Run:
     drafts = generate(documents, seed=seed, drafts=n)
     dets: dict[str, list[Annotation]] = {s: [] for s in SYSTEMS}
     seconds = dict.fromkeys(SYSTEMS, 0.0)
+    labels: dict[Annotation, str] = {}
     for d in drafts:
         t0 = time.perf_counter()
-        dets["chachong"] += chachong_detections(store, d)
+        found = chachong_detections(store, d)
         t1 = time.perf_counter()
+        dets["chachong"] += [a for a, _ in found]
+        labels.update(found)
         found = rule.detect(d.text)
         dets["13-char rule"] += baseline_annotations(d, found)
         t2 = time.perf_counter()
@@ -100,7 +107,7 @@ def run(store, documents, rule, seed: int, n: int, role: str = "report") -> Run:
         seconds["chachong"] += t1 - t0
         seconds["13-char rule"] += t2 - t1
         seconds["13-char rule, longest source"] += time.perf_counter() - t1  # the rule, then the filter
-    return Run(seed, role, drafts, dets, seconds)
+    return Run(seed, role, drafts, dets, seconds, labels)
 
 
 def _kind_scores(cases: list[Annotation], dets: list[Annotation]) -> dict:
@@ -129,6 +136,7 @@ def measure(r: Run) -> dict:
     by_kind = {t: [c.annotation() for c in cases if c.obfuscation == t] for t in TYPES}
     by_variant = {f"{t} ({v})": [c.annotation() for c in cases if c.obfuscation == t and c.note == v]
                   for t, vs in VARIANTS.items() for v in vs}
+    by_variant.update({g: [c.annotation() for c in cases if c.obfuscation in kinds] for g, kinds in GROUPS.items()})
     out["cases_by_variant"] = {k: len(v) for k, v in by_variant.items()}
     for system in SYSTEMS:
         dets = r.detections[system]
@@ -145,6 +153,23 @@ def measure(r: Run) -> dict:
             "by_variant": {k: _kind_scores(v, dets) for k, v in by_variant.items()},
             "seconds": round(r.seconds[system], 2),
         }
+    out["labels"] = _labels(r, by_kind)
+    return out
+
+
+def _labels(r: Run, by_kind: dict[str, list[Annotation]]) -> dict[str, dict[str, float]]:
+    """Per kind: of its cases chachong detected, the share whose detections it labelled
+    verbatim / near / paraphrase (the weakest label among the detections of a case)."""
+    dets = r.detections["chachong"]
+    out: dict[str, dict[str, float]] = {}
+    for kind, cases in by_kind.items():
+        counts = dict.fromkeys(LABELS, 0)
+        for c in cases:
+            found = [r.labels[x] for x in dets if detects(c, x, "both")]
+            if found:
+                counts[max(found, key=LABELS.index)] += 1
+        total = sum(counts.values())
+        out[kind] = {k: round(v / total, 3) if total else 0.0 for k, v in counts.items()}
     return out
 
 
@@ -181,8 +206,24 @@ def table(m: dict) -> str:
 
 
 def _rows() -> list[str]:
-    """The kinds, each followed by its variants."""
-    return [r for t in TYPES for r in [t] + [f"{t} ({v})" for v in VARIANTS.get(t, ())]]
+    """The kinds, each followed by its variants, and a group after its last kind."""
+    rows = []
+    for t in TYPES:
+        rows += [t] + [f"{t} ({v})" for v in VARIANTS.get(t, ())]
+        rows += [g for g, kinds in GROUPS.items() if kinds[-1] == t]
+    return rows
+
+
+def labels_table(results: list[dict]) -> str:
+    """How chachong labelled what it found, per kind (share of detected cases), on every seed."""
+    seeds = " / ".join(str(r["seed"]) for r in results)
+    rows = [f"How chachong's detections were labelled (\"match\"), share of the detected cases of each kind "
+            f"(each cell: seed {seeds}):", "",
+            "| kind | " + " | ".join(LABELS) + " |", "|---" * (1 + len(LABELS)) + "|"]
+    for t in TYPES:
+        cells = [" / ".join(f"{r['labels'][t][label]:.2f}" for r in results) for label in LABELS]
+        rows.append(f"| {t} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
 
 
 def across(results: list[dict], systems=SYSTEMS[:2]) -> str:
@@ -363,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         if len(results) > 1:
             print(across(results))
             print()
+        print(labels_table(results))
+        print()
     if args.failures:
         print(failures(runs[0], "chachong", args.failures, tuple(args.kind or TYPES)))
     return 0

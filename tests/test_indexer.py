@@ -39,6 +39,6 @@ def test_many_small_runs_are_compacted(tmp_path, corpus_copy):
 def test_index_stores_schema_and_params_not_pickle(corpus_index_path):
     db = sqlite3.connect(corpus_index_path)
     meta = dict(db.execute("SELECT key, value FROM meta"))
-    assert meta["schema_version"] == "2"
+    assert meta["schema_version"] == "3"
     assert json.loads(meta["params"]) == {"bands": 21, "num_perm": 64, "rows": 3, "seed": 1, "shingle_chars": 5}
     db.close()

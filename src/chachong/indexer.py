@@ -21,7 +21,7 @@ from .library.ads import ad_like
 from .library.linking import RunDocument, link_documents
 from .library.naming import choose_name, relative_name
 from .model import DEFAULT_COLLECTION, FileRecord, Link, NewDocument, NewFile
-from .sketch.keys import sentence_keys
+from .sketch.keys import sketch_sentences
 from .sketch.lsh import LshParams
 from .store import Store, open_store, store_exists
 from .text.normalize import normalize
@@ -184,7 +184,8 @@ def encode_file(
     if split is None:
         split = split_file(source, label=label, recurring=recurring)
     norm = normalize(text)
-    sentences, keys = sentence_keys(norm, params)
+    sketch = sketch_sentences(norm, params)
+    sentences, keys = sketch.sents, sketch.band_keys
     orig_start = norm.starts[sentences.starts] if len(sentences) else np.zeros(0, np.int64)
     orig_end = norm.ends[sentences.ends - 1] if len(sentences) else np.zeros(0, np.int64)
     documents = []
@@ -196,6 +197,8 @@ def encode_file(
             NewDocument(
                 ordinal=span.ordinal, title=span.title, start=span.start, end=span.end,
                 text=text[span.start : span.end], spans=spans.astype(np.int32), keys=keys[lo:hi],
+                fragments=sketch.fragments.select(lo, hi),
+                paraphrases=sketch.paraphrases.select(lo, hi, windows_inside=True),
             )
         )
     aside_lines = tuple(sorted({line for _, _, line in split.set_aside}))

@@ -20,6 +20,10 @@ Int32Array = npt.NDArray[np.int32]
 UInt32Array = npt.NDArray[np.uint32]  # code points, MinHash values, packed sentence ids
 BoolArray = npt.NDArray[np.bool_]
 
+# A posting of the fragment or paraphrase layer points at a sentence, or with this bit set at
+# the window of that sentence and the next one (paraphrase layer: splits and merges).
+WINDOW_FLAG = 1 << 31
+
 
 # Collections (index --collection NAME): every file belongs to one. Two names have a meaning
 # in a check's ratios, as CNKI's 去除引用 and 去除本人: texts a document may legitimately quote,
@@ -80,6 +84,37 @@ class DocumentRecord:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Postings:
+    """Keys of an index layer and the units they point at: ``units[i]`` is a sentence number
+    (of a text, or of a document when stored), ``| WINDOW_FLAG`` for the window it opens.
+    Sorted by sentence number (so a document's postings are one slice of its file's)."""
+
+    units: UInt32Array  # uint32, like the stored ids: a 90M-character library has ~30M postings
+    keys: UInt32Array
+
+    def __len__(self) -> int:
+        return int(self.keys.size)
+
+    def sentences(self) -> IntArray:
+        """The sentence of each posting (a window's: its first)."""
+        return self.units.astype(np.int64) & ~WINDOW_FLAG
+
+    def windows(self) -> BoolArray:
+        flagged: BoolArray = (self.units.astype(np.int64) & WINDOW_FLAG) != 0
+        return flagged
+
+    def select(self, lo: int, hi: int, *, windows_inside: bool = False) -> Postings:
+        """The postings of sentences ``lo <= s < hi``, renumbered from ``lo``; with
+        ``windows_inside``, without the window of the last one (it would reach past ``hi``)."""
+        a, b = np.searchsorted(self.sentences(), [lo, hi]).tolist()
+        units, keys = self.units[a:b].astype(np.int64) - lo, self.keys[a:b]
+        if windows_inside:
+            keep = units != ((hi - lo - 1) | WINDOW_FLAG)
+            units, keys = units[keep], keys[keep]
+        return Postings(units.astype(np.uint32), keys)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class NewDocument:
     ordinal: int
     title: str
@@ -88,6 +123,8 @@ class NewDocument:
     text: str
     spans: Int32Array  # (n, 2) relative to start
     keys: IntArray  # (n, bands) LSH band keys
+    fragments: Postings  # winnowed fingerprints of its sentences (sketch.winnow)
+    paraphrases: Postings  # synonym-class band keys of its sentences and windows (sketch.paraphrase)
 
 
 # A near-duplicate link of a document being written (by its ordinal) to another document:
@@ -160,9 +197,37 @@ class SourceRef:
                 "collection": self.collection, "reprints": self.reprints}
 
 
+MatchKind = Literal["verbatim", "near", "paraphrase"]
+MATCH_KINDS: tuple[MatchKind, ...] = ("verbatim", "near", "paraphrase")  # from the strictest
+
+
+@dataclass(frozen=True, slots=True)
+class Swap:
+    """A word of a paraphrased passage and the word of the source it replaces (same synonym class)."""
+
+    start: int  # the draft's word: offsets into the draft
+    end: int
+    source_start: int  # the source's word: offsets into the source file's text
+    source_end: int
+    draft_word: str
+    source_word: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"draft": self.draft_word, "source": self.source_word, "start": self.start, "end": self.end,
+                "source_start": self.source_start, "source_end": self.source_end}
+
+
 @dataclass(frozen=True, slots=True)
 class CopyPassage:
-    """Draft text copied from one indexed document."""
+    """Draft text copied from one indexed document.
+
+    ``match`` says how it was found: ``"verbatim"`` — every copied part equals its source after
+    normalization (a clause or whole sentences; masks and numbers, 党/D, traditional characters,
+    width and punctuation are unified by normalization); ``"near"`` — aligned character by
+    character with edits (words changed, inserted or dropped); ``"paraphrase"`` — a part was
+    aligned as a rewrite (synonyms swapped, clauses reordered: the paraphrase layer), with the
+    swapped words in ``swaps``.
+    """
 
     start: int  # offsets into the draft as decoded
     end: int
@@ -171,14 +236,19 @@ class CopyPassage:
     text: str  # draft[start:end]
     source_text: str  # source file text[source.start:source.end]
     sentences: int  # draft sentences merged into this passage
+    match: MatchKind = "verbatim"
+    swaps: tuple[Swap, ...] = ()  # paraphrase: words replaced by synonyms, in draft order
 
     kind: Literal["copy"] = "copy"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "start": self.start, "end": self.end, "kind": self.kind, "score": round(self.score, 4),
-            "source": self.source.to_json(), "sentences": self.sentences,
+            "source": self.source.to_json(), "sentences": self.sentences, "match": self.match,
         }
+        if self.match == "paraphrase":
+            out["swaps"] = [s.to_json() for s in self.swaps]
+        return out
 
 
 @dataclass(frozen=True, slots=True)

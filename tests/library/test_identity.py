@@ -95,5 +95,5 @@ def test_an_index_of_the_old_form_is_refused_on_redis(cli, redis_server, same_na
     for args in (("check", draft), ("docs",), ("remove", "2023/工作总结.txt#1"), ("index", lib)):
         out = cli(*args, "--index", url)
         assert_one_line_error(out, "redis://", "index written by an incompatible version (schema redis-1, this "
-                                               f"chachong reads schema redis-2); rebuild it with: chachong index "
+                                               f"chachong reads schema redis-3); rebuild it with: chachong index "
                                                f"--index {url} PATH, once its keys are deleted")

@@ -6,7 +6,7 @@ from chachong.match.align import align
 from chachong.match.check import check_text
 from chachong.text.normalize import normalize
 
-from ..conftest import corpus_text
+from ..conftest import CORPUS, corpus_text
 from ..drafts import ORIGINAL_CLOSING, ORIGINAL_OPENING, PARTY
 from ..drafts import line as _line
 from ..drafts import sample_draft as _draft
@@ -77,3 +77,69 @@ def test_heavily_edited_sentence_inside_a_copied_paragraph_does_not_split_it(cor
     assert copies[0].sentences == 4
     assert (copies[0].start, copies[0].end) == (draft.index("坚持把"), len(draft) - 2)
     assert copies[0].source.doc == PARTY[2]
+
+
+# -- clauses (the fragment layer) ----------------------------------------------------------
+ISSUE_CLAUSE = "开展学校D支部书记、校长走进思政课堂活动"  # issue 13's example of a miss
+
+
+def test_a_clause_lifted_out_of_a_long_sentence_is_found_with_exact_spans(corpus_store):
+    """The clause closes a longer corpus sentence (落实《…若干意见》，…); the drafter embeds it,
+    with 党 for D, in a sentence of their own between original paragraphs."""
+    source_file = "002_5c485a01b3fa9e27.txt"
+    text = corpus_text(source_file)
+    s0 = text.index(ISSUE_CLAUSE)
+    assert text[s0 - 1] == "，"  # inside a longer sentence
+    clause = ISSUE_CLAUSE.replace("D", "党")
+    sentence = f"今年我们在全县中小学{clause}，覆盖师生两万余人。"
+    draft = ORIGINAL_OPENING + "\n" + sentence + "\n" + ORIGINAL_CLOSING
+    [copy] = check_text(corpus_store, draft).copies
+    d0 = draft.index(clause)
+    assert (copy.start, copy.end, copy.text) == (d0, d0 + len(clause), clause)
+    assert copy.source.doc == "002_5c485a01b3fa9e27.txt#1"
+    assert (copy.source.start, copy.source.end) == (s0, s0 + len(ISSUE_CLAUSE))
+    assert copy.sentences == 1
+
+
+def test_a_formula_shared_by_a_few_documents_is_not_a_copied_clause(corpus_store):
+    """坚持以人民为中心的发展思想 is one corpus sentence's clause, but is built of pieces (以人民为中心,
+    人民为中心的发展思想) that three documents share: the genre's wording, not a source."""
+    formula = "坚持以人民为中心的发展思想"
+    assert sum(formula in corpus_text(p.name) for p in sorted(CORPUS.glob("*.txt"))) == 1
+    draft = ORIGINAL_OPENING + "\n我们始终" + formula + "，把群众满意作为档案工作的出发点。\n" + ORIGINAL_CLOSING
+    assert check_text(corpus_store, draft).copies == ()
+
+
+def test_two_source_sentences_merged_into_one_are_one_passage(corpus_store):
+    """。→，: the draft sentence holds a copied sentence and its short successor (10 characters,
+    under the clause floor): extension inside the sentence takes the successor too."""
+    text = corpus_text("001_e5cfe61341d97502.txt")
+    first = "强化D员纪律要求，严厉查处违规违纪行为。"
+    second = "二是深化D建+乡村治理模式"
+    s0 = text.index(first + second)
+    draft = ORIGINAL_OPENING + "\n" + first[:-1] + "，" + second + "。\n" + ORIGINAL_CLOSING
+    [copy] = check_text(corpus_store, draft).copies
+    d0 = draft.index(first[:-1])
+    assert (copy.start, copy.end) == (d0, d0 + len(first + second))
+    assert (copy.source.start, copy.source.end) == (s0, s0 + len(first + second))
+
+
+# -- paraphrase (the paraphrase layer) ------------------------------------------------------
+PARAPHRASE_SOURCE = "后勤服务满足师生需要,师生反映良好。完善食堂治理制度,强化食品安全，定期检查其经营状况，倾听师生的意见,努力提高餐饮质量。"
+# What a 降重 tool makes of it: synonyms (需要→需求, 完善→健全, 治理→管理, 经营→运营, 状况→情况,
+# 倾听→听取, 质量→品质 …), two clauses swapped, a connective added.
+PARAPHRASE = "后勤服务满足师生需求，师生反响良好。此外，强化食品安全，健全食堂管理制度，定期检查其运营情况，听取师生的意见，全力提升餐饮品质。"
+
+
+def test_a_rewritten_passage_is_found_with_its_source_and_exact_spans(corpus_store):
+    text = corpus_text("002_5c485a01b3fa9e27.txt")
+    s0 = text.index(PARAPHRASE_SOURCE)
+    draft = ORIGINAL_OPENING + "\n" + PARAPHRASE + "\n" + ORIGINAL_CLOSING
+    [copy] = check_text(corpus_store, draft).copies
+    d0 = draft.index(PARAPHRASE)
+    assert (copy.start, copy.end) == (d0, d0 + len(PARAPHRASE) - 1)  # up to 品质, not the 。
+    assert copy.source.doc == "002_5c485a01b3fa9e27.txt#1"
+    assert (copy.source.start, copy.source.end) == (s0, s0 + len(PARAPHRASE_SOURCE) - 1)
+    assert copy.sentences == 2
+    # the character-level layers alone do not find it
+    assert align(normalize(PARAPHRASE).text.split("\n")[1], normalize(PARAPHRASE_SOURCE).text.split("\n")[1]) is None

@@ -15,6 +15,7 @@ from chachong.match.check import check_text
 from chachong.sketch.lsh import LshParams
 from chachong.store import open_store, store_exists
 from chachong.store import redis as redis_store
+from chachong.store.postings import LAYERS
 from chachong.store.redis import RedisStore
 from chachong.text.reading import read_text
 
@@ -271,6 +272,11 @@ def test_vacuum_drops_unreachable_ids_and_keeps_results(redis_server, corpus_cop
         ids = bucket_ids()
         assert ids.size == 4211 * store.params.bands
         assert len(store.documents_for_sentences(np.unique(ids))) == 4211
+        # the posting layers' buckets are vacuumed too: only live sentences (and stopped keys) left
+        posted = np.concatenate([np.frombuffer(v, "<u4") for key in client.scan_iter(f"{prefix}:p:*", count=10_000)
+                                 for v in client.hvals(key)])
+        sentences = posted[posted != 0xFFFFFFFF].astype(np.int64) & 0x7FFFFFFF
+        assert sentences.size and set(store.documents_for_sentences(np.unique(sentences))) == set(np.unique(sentences).tolist())
         assert observed(store) == before
 
 
@@ -439,10 +445,27 @@ def test_schema_and_params_are_checked_on_open(redis_server):
         open_store(url)
 
 
+@pytest.mark.parametrize("old", ["redis-1", "redis-2"])
+def test_redis_index_of_a_previous_schema_is_refused_with_how_to_rebuild(cli, redis_server, old):
+    """An index written before the posting layers and the library layer (redis-1), or with
+    only one of them (redis-2, either branch), lacks the rest: refused, one line, exit 2."""
+    url = fresh_redis_url(redis_server)
+    assert cli("index", REPO / "corpus" / "003_ec39d6286021c7d9.txt", "--index", url).code == 0
+    client = redis_server.client()
+    client.hset("{%s}:meta" % _prefix(url), "schema_version", old)
+    before = sorted(client.scan_iter("*%s*" % _prefix(url)))
+    out = cli("check", SAMPLE, "--index", url)
+    assert out.code == 2 and "Traceback" not in out.stderr
+    [line] = out.stderr.strip().splitlines()
+    assert f"index written by an incompatible version (schema {old}, this chachong reads schema redis-3)" in line
+    assert f"rebuild it with: chachong index --index {url} PATH" in line
+    assert sorted(client.scan_iter("*%s*" % _prefix(url))) == before
+
+
 def test_storage_is_plain_values_never_pickle(corpus_redis_url, redis_server):
     client = redis_server.client()
     meta = client.hgetall("{corpus}:meta")
-    assert meta[b"schema_version"] == b"redis-2"
+    assert meta[b"schema_version"] == b"redis-3"
     assert json.loads(meta[b"params"]) == {"bands": 21, "num_perm": 64, "rows": 3, "seed": 1, "shingle_chars": 5}
     with open_store(corpus_redis_url) as store:
         doc = store.documents()[5]
@@ -451,9 +474,17 @@ def test_storage_is_plain_values_never_pickle(corpus_redis_url, redis_server):
         assert np.array_equal(np.frombuffer(raw[b"spans"], "<i4").reshape(-1, 2), doc.spans)
         entry = json.loads(client.hget("{corpus}:files", doc.file))
         assert doc.id in entry["docs"]
-    # Buckets stay compact hashes (listpack) at this size.
+    # Buckets stay compact hashes (listpack) at this size, the posting layers' too: field =
+    # layer byte + big-endian uint32 key, value = packed little-endian uint32 sentence ids.
     key = next(client.scan_iter("corpus:b:*", count=1000))
     assert client.object("encoding", key) == b"listpack"
+    key = next(client.scan_iter("corpus:p:*", count=1000))
+    assert client.object("encoding", key) == b"listpack"
+    field, value = next(iter(client.hgetall(key).items()))
+    assert len(field) == 5 and field[0] in LAYERS and len(value) % 4 == 0
+    with open_store(corpus_redis_url) as store:
+        probe, ids = store.postings(field[0], np.array([int.from_bytes(field[1:], "big")], dtype=np.uint32))
+        assert ids.tolist() == np.frombuffer(value, "<u4").tolist() and set(probe.tolist()) == {0}
 
 
 def test_two_prefixes_are_two_indexes_and_drop_removes_one(redis_server):

@@ -95,20 +95,24 @@ def test_damaged_text_value_is_refused(cli, small_index, tmp_path, command):
     assert file_digest(small_index) == before
 
 
+# 1: before document identities and the fragment layer; 2: either branch's schema 2, the
+# library layer (works, FILE_NAME#N identities) or the posting layers (fragments, paraphrases),
+# each lacking the other.
+@pytest.mark.parametrize("old", ["1", "2"])
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_index_of_another_schema_version_is_refused(cli, small_index, command):
+def test_index_of_another_schema_version_is_refused(cli, small_index, command, old):
     db = sqlite3.connect(small_index)
     stored = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-    assert stored == "2"  # the version is stored in the index itself
-    # Schema 1 is the form before document identities (FILE_NAME#N, names could clash).
-    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    assert stored == "3"  # the version is stored in the index itself
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (old,))
     db.commit()
     db.close()
     before = file_digest(small_index)
     out = cli(*COMMANDS[command](small_index))
     assert_one_line_error(
-        out, str(small_index), "index written by an incompatible version (schema 1, this chachong reads schema 2); "
-        f"rebuild it with: chachong index --index {small_index} PATH"
+        out, str(small_index),
+        f"index written by an incompatible version (schema {old}, this chachong reads schema 3); rebuild it with: "
+        f"chachong index --index {small_index} PATH",
     )
     assert file_digest(small_index) == before
 

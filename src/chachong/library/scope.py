@@ -10,8 +10,10 @@
   (``skipped_sources``). Another file that merely copies a whole indexed document is a copy
   like any other and is reported as one.
 * Of each work, only one document is matched: the one the draft shares the most with (the most
-  LSH band hits over the whole draft; on a tie, the document that names the work). A copied
-  passage thus names the best-matching reprint, and ``reprints`` says how many others there are.
+  LSH band hits over the whole draft; on a tie, the document that names the work; a work the
+  LSH missed: the most keys of the layer that found it). A copied passage thus names the
+  best-matching reprint, whatever its ``match``, and ``reprints`` says how many others there are.
+* All this applies to the candidates of every layer of a check (`CandidateScope`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..indexer import label_for
-from ..model import FileRecord, IntArray, SkippedSource
+from ..model import WINDOW_FLAG, FileRecord, IntArray, SkippedSource
 from ..store import IndexView
 
 SAME_CONTENT = "same content as the draft"
@@ -94,27 +96,46 @@ def resolve_scope(  # noqa: PLR0912 - one branch per kind of --exclude value
     return Scope(barred=frozenset(barred), skipped=tuple(skipped), excluded=tuple(exclude), notes=notes)
 
 
-def one_document_per_work(
-    view: IndexView, q: IntArray, sid: IntArray, hits: IntArray, barred: frozenset[int]
-) -> tuple[IntArray, IntArray, IntArray]:
-    """The LSH candidates of a draft, less barred and dead sentences, and of each work only
-    the sentences of its best-matching document."""
-    if not sid.size:
-        return q, sid, hits
-    docs, works = view.sentence_owners(sid)
-    keep = docs >= 0
-    if barred:
-        keep &= ~np.isin(docs, np.fromiter(barred, dtype=np.int64, count=len(barred)))
-    q, sid, hits, docs, works = q[keep], sid[keep], hits[keep], docs[keep], works[keep]
-    if not sid.size:
-        return q, sid, hits
-    # Per (work, document): total bands shared with the draft; the best document of each work.
-    pairs, inverse = np.unique(np.stack((works, docs), axis=1), axis=0, return_inverse=True)
-    totals = np.bincount(inverse.reshape(-1), weights=hits, minlength=len(pairs))
-    # Rank by work, then most hits, then the document naming the work, then the lowest id.
-    order = np.lexsort((pairs[:, 1], pairs[:, 1] != pairs[:, 0], -totals, pairs[:, 0]))
-    ranked = pairs[order]
-    first = np.concatenate(([True], ranked[1:, 0] != ranked[:-1, 0]))
-    chosen = ranked[first, 1]
-    keep = np.isin(docs, chosen)
-    return q[keep], sid[keep], hits[keep]
+class CandidateScope:
+    """The one filter every layer's candidates pass through (`match.check`: the sentence
+    layer's LSH candidates, the fragment layer's fingerprints, the paraphrase layer's keys),
+    so a check's scope holds whatever found a passage.
+
+    Drops candidates of barred documents and dead sentences, and keeps of each work only the
+    sentences of one document: the first layer that finds a work chooses it (the document
+    sharing the most keys with the whole draft in that layer: LSH bands for the sentence
+    layer, which runs first), and the later layers keep to that choice, so passages of every
+    kind (verbatim, near, paraphrase) from one work name the same reprint, and a clause
+    reprinted in many documents still counts as one work's (not as stock phrasing).
+    """
+
+    def __init__(self, view: IndexView, barred: frozenset[int]) -> None:
+        self._view = view
+        self._barred = np.fromiter(barred, dtype=np.int64, count=len(barred))
+        self._chosen: dict[int, int] = {}  # work -> the document its candidates must come from
+
+    def filter(self, q: IntArray, ids: IntArray, hits: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+        """The candidates (draft sentence ``q``, posted ``ids``: sentence ids, with
+        `model.WINDOW_FLAG` for a window of two, sharing ``hits`` keys) in scope."""
+        if not ids.size:
+            return q, ids, hits
+        docs, works = self._view.sentence_owners(np.asarray(ids, dtype=np.int64) & ~WINDOW_FLAG)
+        keep = docs >= 0
+        if self._barred.size:
+            keep &= ~np.isin(docs, self._barred)
+        q, ids, hits, docs, works = q[keep], ids[keep], hits[keep], docs[keep], works[keep]
+        if not ids.size:
+            return q, ids, hits
+        new = ~np.isin(works, np.fromiter(self._chosen, dtype=np.int64, count=len(self._chosen)))
+        if new.any():
+            # Per (work, document): keys shared with the draft; the best document of each work.
+            pairs, inverse = np.unique(np.stack((works[new], docs[new]), axis=1), axis=0, return_inverse=True)
+            totals = np.bincount(inverse.reshape(-1), weights=hits[new], minlength=len(pairs))
+            # Rank by work, then most hits, then the document naming the work, then the lowest id.
+            order = np.lexsort((pairs[:, 1], pairs[:, 1] != pairs[:, 0], -totals, pairs[:, 0]))
+            ranked = pairs[order]
+            first = np.concatenate(([True], ranked[1:, 0] != ranked[:-1, 0]))
+            self._chosen.update(zip(ranked[first, 0].tolist(), ranked[first, 1].tolist()))
+        chosen = np.array([self._chosen[w] for w in works.tolist()], dtype=np.int64)
+        keep = docs == chosen
+        return q[keep], ids[keep], hits[keep]

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from ..model import DEFAULT_COLLECTION, CheckResult, SourceRef
+from collections.abc import Sequence
+
+from ..model import DEFAULT_COLLECTION, CheckResult, MatchKind, SourceRef, Swap
+
+# How a passage was found (CopyPassage.match), as both reports name it.
+MATCH_LABELS: dict[MatchKind, str] = {
+    "verbatim": "verbatim 原文照搬",
+    "near": "near-verbatim 近似",
+    "paraphrase": "paraphrase 改写",
+}
 
 
 def pct(x: float) -> str:
@@ -44,3 +53,11 @@ def source_note(source: SourceRef) -> str:
     if source.reprints:
         notes.append(f"+{source.reprints} reprint{'s' if source.reprints > 1 else ''}")
     return ", ".join(notes)
+
+
+def swap_list(swaps: Sequence[Swap]) -> str:
+    """``加强→强化, 推进→推动``: each swapped word once, in draft order (source word first)."""
+    seen: dict[tuple[str, str], None] = {}
+    for s in swaps:
+        seen.setdefault((" ".join(s.source_word.split()), " ".join(s.draft_word.split())), None)
+    return ", ".join(f"{a}→{b}" for a, b in seen)

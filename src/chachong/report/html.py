@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import Indel
 
 from ..model import BoilerplatePassage, CheckResult, CopyPassage, Passage, SourceRef
-from .format import compared_with, pct, snippet, source_note
+from .format import MATCH_LABELS, compared_with, pct, snippet, source_note, swap_list
 
 if TYPE_CHECKING:  # pairs imports nothing from here; the type is only for annotations
     from ..match.pairs import PairsResult
@@ -113,23 +113,52 @@ def char_diff(draft: str, source: str) -> tuple[DiffOp, ...]:
     return tuple(out)
 
 
-def _diff_html(ops: Sequence[DiffOp], side: str, *, names: tuple[str, str] = ("草稿 draft", "来源 source")) -> str:
-    """One side ("draft" = first text, "source" = second) with its differences marked."""
-    parts: list[str] = []
-    for op in ops:
+def _diff_html(
+    ops: Sequence[DiffOp], side: str, *, names: tuple[str, str] = ("草稿 draft", "来源 source"),
+    swaps: Sequence[tuple[int, int, str]] = (),
+) -> str:
+    """One side ("draft" = first text, "source" = second) with its differences marked.
+
+    ``swaps``: (start, end, the other side's word) of words on this side that a paraphrase
+    swapped for a synonym, offsets into this side's text: marked as such, not as changes."""
+    # Each character's owner: the swap it is in (whole words, whatever the diff cut), else
+    # the diff op it belongs to; consecutive characters of one owner make one element.
+    owners: list[tuple[str, int]] = []
+    texts: list[str] = []
+    for i, op in enumerate(ops):
         text = op.draft if side == "draft" else op.source
-        if not text:
+        owners.extend(("op", i) for _ in text)
+        texts.append(text)
+    whole = "".join(texts)
+    for k, (lo, hi, _) in enumerate(sorted(swaps)):
+        for pos in range(max(lo, 0), min(hi, len(whole))):
+            if owners[pos][0] == "op":  # overlapping swaps: the first one marks the characters
+                owners[pos] = ("swap", k)
+    ordered = sorted(swaps)
+    parts: list[str] = []
+    pos = 0
+    while pos < len(whole):
+        end = pos
+        while end < len(whole) and owners[end] == owners[pos]:
+            end += 1
+        kind, index = owners[pos]
+        piece = whole[pos:end]
+        pos = end
+        if kind == "swap":
+            tip = _esc("同义替换 synonym of: " + ordered[index][2])
+            parts.append(f'<span class="swap" title="{tip}">{_esc(piece)}</span>')
             continue
+        op = ops[index]
         if op.tag == "equal":
-            parts.append(_esc(text))
+            parts.append(_esc(piece))
         elif op.tag == "changed":
             other = op.source if side == "draft" else op.draft
             label = names[1] if side == "draft" else names[0]
-            parts.append(f'<span class="chg" title="{_esc(label)}: {_esc(other)}">{_esc(text)}</span>')
+            parts.append(f'<span class="chg" title="{_esc(label)}: {_esc(other)}">{_esc(piece)}</span>')
         elif op.tag == "added":
-            parts.append(f'<ins class="add" title="{_esc("只在" + names[0] + " only here")}">{_esc(text)}</ins>')
+            parts.append(f'<ins class="add" title="{_esc("只在" + names[0] + " only here")}">{_esc(piece)}</ins>')
         else:
-            parts.append(f'<del class="rm" title="{_esc("只在" + names[1] + " only here")}">{_esc(text)}</del>')
+            parts.append(f'<del class="rm" title="{_esc("只在" + names[1] + " only here")}">{_esc(piece)}</del>')
     return "".join(parts)
 
 
@@ -213,7 +242,7 @@ def _draft_html(result: CheckResult, key: str, colour_of: dict[str, int]) -> str
         # with that id would make the browser jump there before the script could show it.
         anchor = f' id="m-{pid}"' if first else ""
         if isinstance(p, CopyPassage):
-            tip = f"{p.source.title} · {p.source.doc} · 一致 {pct(p.score)}"
+            tip = f"{p.source.title} · {p.source.doc} · 一致 {pct(p.score)} · {MATCH_LABELS[p.match]}"
             parts.append(
                 f'<mark class="p src-{colour_of[p.source.doc]}"{anchor} data-p="{pid}" tabindex="0" '
                 f'title="{_esc(tip)}">{chunk}</mark>'
@@ -230,17 +259,25 @@ def _passage_html(p: Passage, n: int, pid: str, colour: int | None) -> str:
     if isinstance(p, CopyPassage):
         ops = char_diff(p.text, p.source_text)
         s = p.source
+        draft_swaps = [(w.start - p.start, w.end - p.start, w.source_word) for w in p.swaps]
+        source_swaps = [(w.source_start - s.start, w.source_end - s.start, w.draft_word) for w in p.swaps]
+        swapped = (
+            f'<div class="meta swaps">同义替换 <span class="en">synonyms swapped (source → draft)</span>: '
+            f"{_esc(swap_list(p.swaps))}</div>" if p.swaps else ""
+        )
         return (
-            f'<article class="cmp src-{colour}" id="cmp-{pid}" data-p="{pid}">'
+            f'<article class="cmp src-{colour}" id="cmp-{pid}" data-p="{pid}" data-match="{p.match}">'
             f'<header><span class="swatch src-{colour}"></span><span class="t">段落 {n}</span> '
             f'<span class="en">passage {n}</span> · 一致 <b>{pct(p.score)}</b> '
-            f'<span class="en">match</span> · {p.sentences} 句'
+            f'<span class="en">match</span> · {p.sentences} 句 '
+            f'<span class="how how-{p.match}">{_esc(MATCH_LABELS[p.match])}</span>'
             f'<div class="meta">草稿 draft [{p.start}:{p.end}] ← <b>{_esc(s.title)}</b></div>'
-            f'<div class="meta"><code>{_esc(s.doc)}</code> · {_esc(s.file)} [{s.start}:{s.end}]</div></header>'
+            f'<div class="meta"><code>{_esc(s.doc)}</code> · {_esc(s.file)} [{s.start}:{s.end}]</div>{swapped}</header>'
             '<div class="cols">'
-            f'<div class="col"><h4>草稿 draft</h4><div class="txt draft-side">{_diff_html(ops, "draft")}</div></div>'
+            f'<div class="col"><h4>草稿 draft</h4><div class="txt draft-side">'
+            f'{_diff_html(ops, "draft", swaps=draft_swaps)}</div></div>'
             f'<div class="col"><h4>来源 source · {_esc(s.title)}</h4>'
-            f'<div class="txt source-side">{_diff_html(ops, "source")}</div></div>'
+            f'<div class="txt source-side">{_diff_html(ops, "source", swaps=source_swaps)}</div></div>'
             "</div></article>"
         )
     return (
@@ -256,7 +293,8 @@ def _passage_html(p: Passage, n: int, pid: str, colour: int | None) -> str:
 _LEGEND = (
     '<p class="legend"><span><ins class="add">新增</ins> 草稿新增 added in the draft</span>'
     '<span><del class="rm">删去</del> 来源中被删去 removed from the source</span>'
-    '<span><span class="chg">改动</span> 改动 changed</span></p>'
+    '<span><span class="chg">改动</span> 改动 changed</span>'
+    '<span><span class="swap">替换</span> 同义替换 synonym swapped</span></p>'
 )
 
 

@@ -23,7 +23,7 @@ from ..indexer import IndexReport
 from ..match.pairs import PairsResult
 from ..model import CheckResult, CopyPassage, DocumentRecord, FileRecord, LibraryInfo
 from ..phrases.table import PhraseTable
-from .format import compared_with, pct, snippet, source_note
+from .format import MATCH_LABELS, compared_with, pct, snippet, source_note, swap_list
 
 # One colour per source, in rank order; boilerplate is shown muted.
 SOURCE_STYLES = (
@@ -102,7 +102,7 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
         note = source_note(p.source)
         title = (
             f"Passage {n}: draft [{p.start}:{p.end}] ← {p.source.doc} [{p.source.start}:{p.source.end}]"
-            + (f" ({note})" if note else "") + f"  match {pct(p.score)}"
+            + (f" ({note})" if note else "") + f"  match {pct(p.score)}, {MATCH_LABELS[p.match]}"
         )
         grid = Table(show_header=True, expand=True, title_justify="left", title=title)
         grid.add_column("draft", ratio=1)
@@ -112,6 +112,8 @@ def render_check(result: CheckResult, console: Console, *, show_text: bool = Tru
             Text(snippet(p.source_text, SNIPPET_CHARS)),
         )
         console.print(grid)
+        if p.swaps:
+            console.print(Text("synonyms swapped (source → draft): ", style="bold") + Text(swap_list(p.swaps)))
     if boiler:
         table = Table(title="Stock phrases (套话, not counted as copying)", title_justify="left")
         table.add_column("draft span")

@@ -49,3 +49,15 @@ def count_pairs(
     combined = (q << 32) | s
     uniq, hits = np.unique(combined, return_counts=True)
     return uniq >> 32, uniq & 0xFFFFFFFF, hits.astype(np.int64)
+
+
+def matching(
+    probes: npt.NDArray[np.integer], keys: npt.NDArray[np.integer], ids: npt.NDArray[np.integer]
+) -> tuple[IntArray, npt.NDArray[np.integer]]:
+    """(probe index, id) for every entry of sorted ``keys`` (with ``ids``) equal to a probe."""
+    lo = np.searchsorted(keys, probes, side="left")
+    hi = np.searchsorted(keys, probes, side="right")
+    counts = (hi - lo).astype(np.int64)
+    probe = np.repeat(np.arange(probes.size, dtype=np.int64), counts)
+    first = np.cumsum(counts) - counts  # each probe's run starts here in the output
+    return probe, ids[lo[probe] + (np.arange(probe.size, dtype=np.int64) - first[probe])]

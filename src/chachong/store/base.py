@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ..model import CatalogEntry, DocumentRecord, FileRecord, IntArray, LibraryInfo, NewFile
+from ..model import CatalogEntry, DocumentRecord, FileRecord, IntArray, LibraryInfo, NewFile, UInt32Array
 from ..sketch.lsh import LshParams
 
 # (query sentence, indexed sentence id, shared bands), one row per distinct pair.
@@ -60,6 +60,12 @@ class IndexView(Protocol):
 
     def candidates(self, keys: IntArray) -> Candidates:
         """LSH candidates of query band keys, shape (m, bands)."""
+        ...
+
+    def postings(self, layer: int, keys: UInt32Array) -> tuple[IntArray, UInt32Array]:
+        """(index into ``keys``, posted id) for every posting of the distinct ``keys`` in a
+        posting layer (`store.postings`), sorted; keys over the layer's cap give nothing.
+        An id is a sentence id, with `model.WINDOW_FLAG` set for a window of two."""
         ...
 
     def stats(self) -> dict[str, int]: ...

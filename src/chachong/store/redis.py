@@ -33,6 +33,11 @@ Layout (never pickle: strings, JSON and raw little-endian numpy buffers):
   (datasketch's layout: 169 MB per million characters measured, 15 GB for 223 MB in its
   issue #96); a bucket of up to 128 (server setting) small fields stays a Redis
   *listpack*, ~17 bytes an entry: ~11 MB per million characters, text included.
+* ``P:p:{P.GG}HEX`` (hash): a bucket of the posting layers (`postings`: the fragment
+  layer's fingerprints, the paraphrase layer's band keys), chosen by the top
+  ``bucket_bits`` bits of the uint32 key; field = layer (1 byte) + key (4 bytes), value =
+  the packed uint32 ids posted under it, or the one id `postings.STOPPED` once more than
+  the layer's cap were (stock phrasing).
 * ``P:x:NAME`` (hash): derived data cached in the index (the phrase table).
 
 Consistency: a writer takes the lock, allocates sentence/document ids, writes document
@@ -53,6 +58,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import re
 import time
@@ -72,12 +78,22 @@ from redis.typing import EncodableT, FieldT
 
 from ..errors import BackendError, IndexBusyError, IndexFileError
 from ..library.works import components, works_digest
-from ..model import CatalogEntry, DocumentRecord, FileRecord, IntArray, LibraryInfo, NewFile, UInt32Array
+from ..model import (
+    WINDOW_FLAG,
+    CatalogEntry,
+    DocumentRecord,
+    FileRecord,
+    IntArray,
+    LibraryInfo,
+    NewFile,
+    UInt32Array,
+)
 from ..sketch.lsh import LshParams, stable_argsort
+from . import postings as layers
 from .arrays import alive, count_pairs
 from .base import Candidates, SentenceOwners
 
-SCHEMA_VERSION = "redis-2"
+SCHEMA_VERSION = "redis-3"  # 3: the posting layers and the library layer (as sqlite.SCHEMA_VERSION 3)
 DEFAULT_PREFIX = "chachong"
 DEFAULT_BUCKET_BITS = 16  # 65,536 buckets: ~100 entries each at ~300K sentences (~14M chars)
 LOCK_TTL_S = 60.0  # a writer that dies frees the index after this long
@@ -118,6 +134,57 @@ for o = 0, #blob - 11, 11 do
   out[#out + 1] = struct.pack('<I4', #ids) .. ids
 end
 return table.concat(out)
+"""
+
+# Posting layers: record (key index 2 bytes, field = layer 1 byte + key 4 bytes, id 4 bytes).
+# A key's list stops at its layer's cap (ARGV[1 + layer]): past it only STOPPED (ARGV[2]) is kept.
+_POST_LUA = """
+local blob = ARGV[1]
+local stop = ARGV[2]
+for o = 0, #blob - 11, 11 do
+  local key = KEYS[string.byte(blob, o + 1) * 256 + string.byte(blob, o + 2) + 1]
+  local field = string.sub(blob, o + 3, o + 7)
+  local id = string.sub(blob, o + 8, o + 11)
+  local cur = redis.call('HGET', key, field)
+  if not cur then
+    redis.call('HSET', key, field, id)
+  elseif cur ~= stop then
+    if #cur >= 4 * tonumber(ARGV[2 + string.byte(field, 1)]) then
+      redis.call('HSET', key, field, stop)
+    else
+      redis.call('HSET', key, field, cur .. id)
+    end
+  end
+end
+return 0
+"""
+
+# Look posting fields up (records: key index 2 bytes + field 5 bytes); answered like _LOOKUP_LUA,
+# a stopped key as an empty list.
+_POST_LOOKUP_LUA = """
+local blob = ARGV[1]
+local stop = ARGV[2]
+local out = {}
+for o = 0, #blob - 7, 7 do
+  local key = KEYS[string.byte(blob, o + 1) * 256 + string.byte(blob, o + 2) + 1]
+  local ids = redis.call('HGET', key, string.sub(blob, o + 3, o + 7)) or ''
+  if ids == stop then ids = '' end
+  out[#out + 1] = struct.pack('<I4', #ids) .. ids
+end
+return table.concat(out)
+"""
+
+# The member and score of the last entry at or below each sentence id (ARGV[1]: packed uint32
+# little-endian ids) in the sorted set KEYS[1]: "member|score", or "" when there is none.
+_OWNERS_LUA = """
+local blob = ARGV[1]
+local out = {}
+for o = 1, #blob - 3, 4 do
+  local sid = struct.unpack('<I4', string.sub(blob, o, o + 3))
+  local hit = redis.call('ZREVRANGEBYSCORE', KEYS[1], sid, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  if hit[1] then out[#out + 1] = hit[1] .. '|' .. hit[2] else out[#out + 1] = '' end
+end
+return out
 """
 
 # Create the meta hash unless it exists (two machines creating one index at once).
@@ -376,6 +443,29 @@ class RedisStore:
         group = bucket >> (self._bucket_bits - GROUP_BITS)
         return f"{self._bulk}b:{{{self._bulk}{group:02x}}}{bucket:0{(self._bucket_bits + 3) // 4}x}"
 
+    def _posting_key(self, bucket: int) -> str:
+        group = bucket >> (self._bucket_bits - GROUP_BITS)
+        return f"{self._bulk}p:{{{self._bulk}{group:02x}}}{bucket:0{(self._bucket_bits + 3) // 4}x}"
+
+    def _posting_records(
+        self, layer: int, keys: UInt32Array, ids: UInt32Array | None
+    ) -> Iterator[tuple[npt.NDArray[np.intp], list[str], bytes]]:
+        """Posting records grouped for script calls, as `_records` (field: layer + key)."""
+        buckets = (keys.astype(np.int64) >> (32 - self._bucket_bits)).astype(np.int64)
+        groups = buckets >> (self._bucket_bits - GROUP_BITS)
+        fmt = [("k", ">u2"), ("layer", "u1"), ("key", ">u4")] + ([("id", "<u4")] if ids is not None else [])
+        order = stable_argsort(groups)
+        bounds = np.flatnonzero(np.diff(groups[order])) + 1
+        for part in np.split(order, bounds):
+            for lo in range(0, part.size, RECORDS_PER_CALL):
+                sel = part[lo : lo + RECORDS_PER_CALL]
+                names, index = np.unique(buckets[sel], return_inverse=True)
+                rec = np.empty(sel.size, dtype=fmt)
+                rec["k"], rec["layer"], rec["key"] = index, layer, keys[sel]
+                if ids is not None:
+                    rec["id"] = ids[sel]
+                yield sel, [self._posting_key(int(b)) for b in names], rec.tobytes()
+
     def _records(
         self, keys: IntArray, bands: IntArray, ids: UInt32Array | None
     ) -> Iterator[tuple[npt.NDArray[np.intp], list[str], bytes]]:
@@ -451,6 +541,37 @@ class RedisStore:
     def candidates(self, keys: IntArray) -> Candidates:
         return self._pin().candidates(keys)
 
+    @_wrapped
+    def postings(self, layer: int, keys: UInt32Array) -> tuple[IntArray, UInt32Array]:
+        return self._pin().postings(layer, keys)
+
+    def _posting_lookup(self, layer: int, keys: UInt32Array, committed: int) -> tuple[IntArray, UInt32Array]:
+        """Postings of distinct ``keys`` in ``layer``, ids of committed sentences only."""
+        keys = np.asarray(keys, dtype=np.uint32)
+        probe_parts: list[IntArray] = []
+        id_parts: list[UInt32Array] = []
+        calls = list(self._posting_records(layer, keys, None))
+        stop = layers.STOPPED.tobytes()
+        for (sel, _, _), reply in zip(calls, self._run_script(_POST_LOOKUP_LUA, calls, stop)):
+            answer = _bytes(reply)
+            pos = 0
+            for i in sel.tolist():
+                size = int.from_bytes(answer[pos : pos + 4], "little")
+                pos += 4
+                if size:
+                    ids = np.frombuffer(answer, dtype="<u4", count=size // 4, offset=pos)
+                    pos += size
+                    if ids.size > layers.LAYERS[layer].cap:
+                        continue  # stock phrasing (a list is stopped at the cap as it grows)
+                    ids = ids[layers.sentence_of(ids) < committed]  # ids of a run still being written
+                    probe_parts.append(np.full(ids.size, i, dtype=np.int64))
+                    id_parts.append(ids.astype(np.uint32))
+        if not probe_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
+        probe, ids = np.concatenate(probe_parts), np.concatenate(id_parts)
+        order = np.lexsort((ids, probe))
+        return probe[order], ids[order]
+
     @staticmethod
     def _doc(doc_id: int, h: dict[bytes, bytes], library: Callable[[int], tuple[str, int] | None]) -> DocumentRecord:
         # Collection and work as the reader's view has them (they change without the
@@ -479,16 +600,16 @@ class RedisStore:
         return out
 
     def _owners(self, key: str, sids: list[int], newer_than: int | None) -> dict[int, int]:
-        """sentence id -> document id, from the live (or the retired) sentence map."""
+        """sentence id -> document id, from the live (or the retired) sentence map: one script
+        call per RECORDS_PER_CALL ids (a command each cost ~30 us of redis-py packing, and a
+        check asks for the owners of ~1,000 sentences)."""
         owner: dict[int, int] = {}
-        for lo in range(0, len(sids), PIPELINE_COMMANDS):
-            part = sids[lo : lo + PIPELINE_COMMANDS]
-            pipe = self._client.pipeline(transaction=False)
-            for sid in part:
-                pipe.zrevrangebyscore(key, sid, "-inf", start=0, num=1, withscores=True)
-            for sid, hit in zip(part, pipe.execute()):
+        for lo in range(0, len(sids), RECORDS_PER_CALL):
+            part = sids[lo : lo + RECORDS_PER_CALL]
+            reply = self._run_script(_OWNERS_LUA, [(None, [key], np.array(part, dtype="<u4").tobytes())])[0]
+            for sid, hit in zip(part, cast(list[bytes], reply)):
                 if hit:
-                    member, base = hit[0]
+                    member, base = hit.rsplit(b"|", 1)
                     doc_id, count, *retired = map(int, member.split(b":"))
                     if newer_than is not None and retired[0] <= newer_than:
                         continue  # replaced before the caller's view: not part of it
@@ -530,18 +651,21 @@ class RedisStore:
                         s_parts.append(np.tile(cids, queries.size))
         return count_pairs(q_parts, s_parts)
 
-    def _run_script(self, script: str, calls: Sequence[tuple[object, list[str], bytes]]) -> list[Any]:
-        """Script calls over (_, key names, blob) triples: one pipelined round trip, or on a
-        Cluster (whose redis-py pipelines refuse scripts) one call each, routed by slot."""
+    def _run_script(
+        self, script: str, calls: Sequence[tuple[object, list[str], bytes]], *args: EncodableT
+    ) -> list[Any]:
+        """Script calls over (_, key names, blob) triples (``args`` after each blob): one
+        pipelined round trip, or on a Cluster (whose redis-py pipelines refuse scripts) one
+        call each, routed by slot."""
         for attempt in (1, 2):
             sha = self._shas.get(script) or self._client.script_load(script)
             self._shas[script] = sha
             try:
                 if self._cluster:
-                    return [self._client.evalsha(sha, len(names), *names, blob) for _, names, blob in calls]
+                    return [self._client.evalsha(sha, len(names), *names, blob, *args) for _, names, blob in calls]
                 pipe = self._client.pipeline(transaction=False)
                 for _, names, blob in calls:
-                    pipe.evalsha(sha, len(names), *names, blob)
+                    pipe.evalsha(sha, len(names), *names, blob, *args)
                 return pipe.execute()
             except redis.exceptions.NoScriptError:
                 if attempt == 2:
@@ -665,13 +789,14 @@ class RedisStore:
         pipe.hincrby(self._meta_key, "next_doc", n_docs)
         pipe.hincrby(self._meta_key, "next_file", len(writes))
         sid_end, doc_end, file_end = pipe.execute()
-        if sid_end >= 2**32:
-            raise BackendError("the index is full (2^32 sentence ids)", path=self.location)
+        if sid_end >= WINDOW_FLAG:
+            raise BackendError("the index is full (2^31 sentence ids)", path=self.location)
         next_sid, next_doc, next_file = sid_end - n_sents, doc_end - n_docs, file_end - len(writes)
 
         # 1. Bulk data, unreachable until the commit: documents and bucket entries.
         entries_keys: list[IntArray] = []
         entries_ids: list[UInt32Array] = []
+        posted: dict[int, tuple[list[UInt32Array], list[UInt32Array]]] = {layer: ([], []) for layer in layers.LAYERS}
         members: dict[bytes, int] = {}
         records: dict[str, dict[str, Any]] = {}  # path -> the file record
         written: dict[tuple[str, int], int] = {}  # (path, ordinal) -> id of a document written
@@ -698,6 +823,9 @@ class RedisStore:
                     members[f"{doc_id}:{n}".encode()] = next_sid
                     entries_keys.append(doc.keys)
                     entries_ids.append(np.arange(next_sid, next_sid + n, dtype=np.uint32))
+                    for layer, found in layers.of_document(doc).items():
+                        posted[layer][0].append(found.keys)
+                        posted[layer][1].append(layers.global_ids(found.units, next_sid))
                 next_sid += n
                 if queued >= PIPELINE_COMMANDS // 10:  # documents are large: smaller batches
                     pipe.execute()
@@ -722,6 +850,9 @@ class RedisStore:
         pipe.execute()
         if entries_keys:
             self._append_entries(np.concatenate(entries_keys), np.concatenate(entries_ids), lock, state)
+        for layer, (layer_keys, layer_ids) in posted.items():
+            if layer_keys:
+                self._append_postings(layer, np.concatenate(layer_keys), np.concatenate(layer_ids), lock, state)
 
         # Retired documents past their grace period are forgotten in this commit.
         now = int(time.time())
@@ -811,6 +942,20 @@ class RedisStore:
                 queued = []
                 self._keep_lock(lock, state)
         self._run_script(_APPEND_LUA, queued)
+
+    def _append_postings(
+        self, layer: int, keys: UInt32Array, ids: UInt32Array, lock: Lock, state: dict[str, float]
+    ) -> None:
+        """Append (key -> id) postings of ``layer`` to their buckets: one script call per group."""
+        caps = [layers.LAYERS[i].cap if i in layers.LAYERS else 0 for i in range(1, max(layers.LAYERS) + 1)]
+        queued: list[tuple[npt.NDArray[np.intp], list[str], bytes]] = []
+        for call in self._posting_records(layer, keys, ids):
+            queued.append(call)
+            if len(queued) >= 64:
+                self._run_script(_POST_LUA, queued, layers.STOPPED.tobytes(), *caps)
+                queued = []
+                self._keep_lock(lock, state)
+        self._run_script(_POST_LUA, queued, layers.STOPPED.tobytes(), *caps)
 
     # -- the library layer (`chachong.library`): identities, collections, works, removal ----
     # Kept in the file records (catalog slot, published in each commit's MULTI/EXEC), plus two
@@ -1065,8 +1210,10 @@ class RedisStore:
             dtype=np.int64,
         ).reshape(-1, 2)
         step = PIPELINE_COMMANDS
-        for lo in range(0, 1 << self._bucket_bits, step):
-            names = [self._bucket_key(b) for b in range(lo, min(lo + step, 1 << self._bucket_bits))]
+        stop = layers.STOPPED.tobytes()
+        for lo, name_of in itertools.product(range(0, 1 << self._bucket_bits, step),
+                                             (self._bucket_key, self._posting_key)):
+            names = [name_of(b) for b in range(lo, min(lo + step, 1 << self._bucket_bits))]
             pipe = self._client.pipeline(transaction=False)
             for name in names:
                 pipe.hgetall(name)
@@ -1075,8 +1222,10 @@ class RedisStore:
             for name, fields in zip(names, contents):
                 drop, keep = [], {}
                 for field, value in fields.items():
+                    if value == stop:
+                        continue  # a stopped key stays stopped
                     cids = np.frombuffer(value, dtype="<u4")
-                    live_ids = alive(cids, bases)
+                    live_ids = alive(layers.sentence_of(cids), bases)
                     if not live_ids.all():
                         if live_ids.any():
                             keep[field] = cids[live_ids].tobytes()
@@ -1175,6 +1324,10 @@ class _RedisView:
         self._committed = committed  # sentence ids below this belong to committed runs
         self._generation = generation
         self._where: dict[int, tuple[str, int]] | None = None
+        # What this view has looked up already: a check asks for the owners of the sentences
+        # each layer found (sentences, fragments, paraphrases), mostly of the same documents.
+        self._owner_of: dict[int, int | None] = {}
+        self._docs: dict[int, DocumentRecord] = {}
 
     def _doc_index(self) -> dict[int, tuple[str, int]]:
         """Document id -> (path, position in its file record), built on first use."""
@@ -1221,15 +1374,12 @@ class _RedisView:
     def sentence_owners(self, sentence_ids: IntArray) -> tuple[IntArray, IntArray]:
         sids = np.asarray(sentence_ids, dtype=np.int64)
         distinct, inverse = np.unique(sids, return_inverse=True)
-        with _backend_errors(self.location):
-            owner = self._store._owners(
-                self._store._sents_key, [s for s in distinct.tolist() if s < self._committed], None
-            )
+        owner = self._owner_ids(distinct.tolist())
         found = np.full((distinct.size, 2), -1, dtype=np.int64)
         for k, sid in enumerate(distinct.tolist()):
-            lib = self._library(owner[sid]) if sid in owner else None
-            if lib is not None:
-                found[k] = (owner[sid], lib[1])
+            doc = owner.get(sid)
+            if doc is not None and (lib := self._library(doc)) is not None:
+                found[k] = (doc, lib[1])
         return found[inverse, 0], found[inverse, 1]
 
     def sketch_candidates(self, keys: IntArray) -> list[tuple[int, int]]:
@@ -1292,22 +1442,43 @@ class _RedisView:
     def edge_line_counts(self, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
         return self._store.edge_line_counts(keys)
 
+    def _owner_ids(self, sids: list[int]) -> dict[int, int | None]:
+        """Sentence id -> id of the document owning it in this view (None: none), for the
+        distinct ``sids``. Sentences of files replaced after this view was taken map to the
+        version it saw (kept for `RETIRE_GRACE_S`); those replaced before it are not part of it."""
+        store = self._store
+        new = [s for s in sids if s < self._committed and s not in self._owner_of]
+        if new:
+            with _backend_errors(self.location):
+                owner = store._owners(store._sents_key, new, None)
+                missing = [s for s in new if s not in owner]
+                if missing:
+                    owner.update(store._owners(store._retired_key, missing, self._generation))
+            self._owner_of.update({s: owner.get(s) for s in new})
+        return {s: self._owner_of.get(s) for s in sids}
+
     def documents_for_sentences(self, sentence_ids: IntArray) -> SentenceOwners:
         """Sentences of files replaced after this view was taken map to the version it saw
         (kept for `RETIRE_GRACE_S`); those replaced before it are not part of it."""
-        store = self._store
-        sids = [s for s in np.unique(np.asarray(sentence_ids, dtype=np.int64)).tolist() if s < self._committed]
-        with _backend_errors(self.location):
-            owner = store._owners(store._sents_key, sids, None)
-            missing = [s for s in sids if s not in owner]
-            if missing:
-                owner.update(store._owners(store._retired_key, missing, self._generation))
-            docs = store._fetch_docs(sorted(set(owner.values())), self._library)
-        return {sid: (docs[d], sid - docs[d].sent_base) for sid, d in owner.items() if d in docs}
+        sids = np.unique(np.asarray(sentence_ids, dtype=np.int64)).tolist()
+        owner = self._owner_ids(sids)
+        wanted = sorted({d for d in owner.values() if d is not None} - self._docs.keys())
+        if wanted:
+            with _backend_errors(self.location):
+                self._docs.update(self._store._fetch_docs(wanted, self._library))
+        docs = self._docs
+        return {
+            sid: (docs[d], sid - docs[d].sent_base)
+            for sid, d in owner.items() if d is not None and d in docs
+        }
 
     def candidates(self, keys: IntArray) -> Candidates:
         with _backend_errors(self.location):
             return self._store._lookup(keys, self._committed)
+
+    def postings(self, layer: int, keys: UInt32Array) -> tuple[IntArray, UInt32Array]:
+        with _backend_errors(self.location):
+            return self._store._posting_lookup(layer, keys, self._committed)
 
     def stats(self) -> dict[str, int]:
         return self._store.stats()

@@ -5,11 +5,15 @@ Layout of the SQLite index (one file, WAL journal, every write one transaction):
 * ``meta``: schema version and the LSH parameters the index was built with;
 * ``files`` / ``documents``: what was indexed, with each document's text and the spans
   of its indexed sentences (an int32 array), so a check never needs the original files;
-* ``lsh``: the band keys as *segments* of sorted arrays cut into chunks of ~1K keys
+* ``lsh``: the band keys as *segments* of sorted arrays cut into chunks of 128 keys
   (``segment, band, first_key -> keys, ids``). A lookup is one B-tree seek to a chunk
   and a binary search inside it, so opening an index reads nothing up front and a
   check's memory does not grow with the index. Each ``index`` run adds one segment
   (incremental, no rebuild); past `MAX_SEGMENTS` they are merged (see `_compact`);
+* ``postings`` / ``layer_segments``: the posting layers (`postings`: the fragment layer's
+  winnowed fingerprints, the paraphrase layer's band keys), per segment as well, cut into
+  buckets by the top ``bits`` of the key (``layer, segment, bucket -> keys, ids``): a
+  lookup reads each bucket it needs once;
 * the library layer: each file's identity (``name``, unique) and ``collection``, each
   document's ``work``, the near-duplicate links between documents (``doc_links``) and the
   document-level LSH keys new documents are compared with (``doc_bands``).
@@ -34,13 +38,34 @@ import numpy.typing as npt
 
 from ..errors import IndexBusyError, IndexFileError
 from ..library.works import components, works_digest
-from ..model import CatalogEntry, DocumentRecord, FileRecord, IntArray, LibraryInfo, NewFile, UInt32Array
+from ..model import (
+    WINDOW_FLAG,
+    CatalogEntry,
+    DocumentRecord,
+    FileRecord,
+    IntArray,
+    LibraryInfo,
+    NewFile,
+    UInt32Array,
+)
 from ..sketch.lsh import LshParams, stable_argsort
-from .arrays import alive, chunk_bounds, count_pairs
+from . import postings as layers
+from .arrays import alive, chunk_bounds, count_pairs, matching
 from .base import Candidates, SentenceOwners
 
-SCHEMA_VERSION = 2
-CHUNK_KEYS = 1024  # ~12 KB per chunk read: measured faster candidate lookups than 4096 (+2% file size)
+# 3: the posting layers (fragments, paraphrases: issue 13) and the library layer (file
+# identities, collections, works: issue 14), each of which was schema 2 on its own branch.
+# Changing what a layer holds (winnowing window, caps, columns) changes the index: bump this,
+# so an old index is refused with the command that rebuilds it.
+SCHEMA_VERSION = 3
+# A check reads a whole chunk per key it looks up, so chunks are small; but SQLite moves a row
+# over ~1/4 of a page (WITHOUT ROWID) to overflow pages, half empty. 8 KB pages hold 128-key
+# chunks (1.5 KB with their ids) in the page. Measured on a 10M-character library against
+# 4 KB pages and 1,024-key chunks (12 KB, the layout before schema 2): check p50 69 ms
+# against 105 ms, the write 0.89 s against 0.94 s, the file 3 % smaller; 4 KB pages with
+# 64-key chunks check as fast but write 40 % slower (twice the rows).
+CHUNK_KEYS = 128
+PAGE_SIZE = 8192
 MAX_SEGMENTS = 8
 BUSY_TIMEOUT_S = 120.0
 # PRAGMA quick_check reads the whole file (0.75 s for a 90M-character library): opening a
@@ -87,6 +112,21 @@ CREATE TABLE lsh (
     keys BLOB NOT NULL,
     ids BLOB NOT NULL,
     PRIMARY KEY (segment, band, first_key)
+) WITHOUT ROWID;
+CREATE TABLE layer_segments (
+    layer INTEGER NOT NULL,
+    segment INTEGER NOT NULL,
+    bits INTEGER NOT NULL,
+    postings INTEGER NOT NULL,
+    PRIMARY KEY (layer, segment)
+) WITHOUT ROWID;
+CREATE TABLE postings (
+    layer INTEGER NOT NULL,
+    segment INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    keys BLOB NOT NULL,
+    ids BLOB NOT NULL,
+    PRIMARY KEY (layer, segment, bucket)
 ) WITHOUT ROWID;
 """
 
@@ -160,6 +200,8 @@ class SqliteStore:
                 existed = False
             if existed:
                 self._check_schema(path)
+            else:
+                self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL: fixed from then on
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             if not existed:
@@ -168,6 +210,7 @@ class SqliteStore:
             raise IndexFileError(f"not a readable chachong index ({exc})", path=path) from None
         self.params = self._read_params(path)
         self._path = path
+        self._snapshot_docs: dict[int, tuple[DocumentRecord, int]] | None = None
 
     # -- opening ---------------------------------------------------------------------
     def _create(self, params: LshParams) -> None:
@@ -278,9 +321,11 @@ class SqliteStore:
         """Reads inside see one committed state of the index, whatever writers commit meanwhile
         (one SQLite read transaction over this connection)."""
         self._db.execute("BEGIN")
+        self._snapshot_docs = {}  # documents read in this snapshot (they cannot change in it)
         try:
             yield self
         finally:
+            self._snapshot_docs = None
             self._db.execute("COMMIT")
 
     def __enter__(self) -> SqliteStore:
@@ -400,8 +445,10 @@ class SqliteStore:
             " ORDER BY d.sent_base DESC LIMIT 1) FROM json_each(?) q",
             (json.dumps(sids),),
         ).fetchall()
-        doc_ids = sorted({d for _, d in owners if d is not None})
-        docs: dict[int, tuple[DocumentRecord, int]] = {}
+        # Inside a snapshot the documents read before are still the same: a check asks once per
+        # layer (sentences, fragments, paraphrases), mostly for the same documents.
+        docs = self._snapshot_docs if self._snapshot_docs is not None else {}
+        doc_ids = sorted({d for _, d in owners if d is not None} - docs.keys())
         for row in self._db.execute(
             f"SELECT {self._DOC_COLUMNS}, d.sent_count FROM documents d"  # noqa: S608 - constant columns
             " JOIN files f ON f.id = d.file_id WHERE d.id IN (SELECT value FROM json_each(?))",
@@ -426,8 +473,8 @@ class SqliteStore:
         Returns ``(query_index, sentence_id, shared_bands)`` arrays, one row per distinct
         (query sentence, indexed sentence) pair that shares at least one band.
         """
-        q_parts: list[npt.NDArray[np.intp]] = []
-        s_parts: list[UInt32Array] = []
+        q_parts: list[npt.NDArray[np.integer]] = []
+        s_parts: list[npt.NDArray[np.integer]] = []
         keys = np.asarray(keys, dtype=np.int64)
         if keys.size == 0:
             return count_pairs(q_parts, s_parts)
@@ -448,19 +495,44 @@ class SqliteStore:
                 " AND l.first_key = c.first_key",
                 (probe, segment, segment),
             ).fetchall()
+            # A band's chunks are key ranges that never share a key: in first-key order their
+            # keys are one sorted array, searched for every query of the band at once.
+            per_band: dict[int, list[tuple[bytes, bytes]]] = {}
             for band, kb, ib in rows:
-                ckeys = np.frombuffer(kb, dtype="<i8")
-                cids = np.frombuffer(ib, dtype="<u4")
-                column = keys[:, band]
-                wanted = distinct[band]
-                wanted = wanted[(wanted >= ckeys[0]) & (wanted <= ckeys[-1])]
-                lo = np.searchsorted(ckeys, wanted, side="left")
-                hi = np.searchsorted(ckeys, wanted, side="right")
-                for key, a, b in zip(wanted[hi > lo].tolist(), lo[hi > lo].tolist(), hi[hi > lo].tolist()):
-                    queries = np.flatnonzero(column == key)
-                    q_parts.append(np.repeat(queries, b - a))
-                    s_parts.append(np.tile(cids[a:b], queries.size))
+                per_band.setdefault(band, []).append((kb, ib))
+            for band, chunks in per_band.items():
+                chunks.sort(key=lambda c: int(np.frombuffer(c[0], dtype="<i8", count=1)[0]))
+                band_keys = np.frombuffer(b"".join(c[0] for c in chunks), dtype="<i8")
+                band_ids = np.frombuffer(b"".join(c[1] for c in chunks), dtype="<u4")
+                queries, found = matching(keys[:, band], band_keys, band_ids)
+                q_parts.append(queries)
+                s_parts.append(found)
         return count_pairs(q_parts, s_parts)
+
+    @_guarded
+    def postings(self, layer: int, keys: UInt32Array) -> tuple[IntArray, UInt32Array]:
+        """(index into ``keys``, posted id) for every posting of the distinct ``keys`` in
+        ``layer``; keys over the layer's cap (stock phrasing) give nothing."""
+        keys = np.asarray(keys, dtype=np.uint32)
+        parts: list[layers.Found] = []
+        for segment, bits in self._db.execute(
+            "SELECT segment, bits FROM layer_segments WHERE layer = ? ORDER BY segment", (layer,)
+        ).fetchall():
+            wanted = np.unique(layers.bucket_of(keys, bits))
+            if wanted.size == 0:
+                continue
+            rows = self._db.execute(
+                "SELECT keys, ids FROM postings WHERE layer = ? AND segment = ?"
+                " AND bucket IN (SELECT value FROM json_each(?)) ORDER BY bucket",
+                (layer, segment, json.dumps(wanted.tolist())),
+            ).fetchall()
+            if not rows:
+                continue
+            # Buckets are key ranges, so in bucket order their postings are sorted by key.
+            stored_keys = np.frombuffer(b"".join(r[0] for r in rows), dtype="<u4")
+            stored_ids = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4")
+            parts.append(layers.find(keys, stored_keys, stored_ids))
+        return layers.combine(parts, keys.size, layers.LAYERS[layer].cap)
 
     @_guarded
     def stats(self) -> dict[str, int]:
@@ -476,7 +548,7 @@ class SqliteStore:
         }
 
     # -- writing ---------------------------------------------------------------------
-    def write(self, new_files: Sequence[NewFile]) -> None:
+    def write(self, new_files: Sequence[NewFile]) -> None:  # noqa: PLR0912 - one transaction, in steps
         """Add files (replacing earlier versions of the same paths) in one transaction."""
         if not new_files:
             return
@@ -488,6 +560,9 @@ class SqliteStore:
             id_parts: list[UInt32Array] = []
             written: dict[tuple[str, int], int] = {}  # (path, ordinal) -> id of a document written
             relink: set[int] = set()  # documents whose work may change
+            posted: dict[int, tuple[list[UInt32Array], list[UInt32Array]]] = {
+                layer: ([], []) for layer in layers.LAYERS
+            }
             for nf in new_files:
                 old = self._db.execute(
                     "SELECT id, sha256, edge_lines, name FROM files WHERE path = ?", (nf.path,)
@@ -541,17 +616,27 @@ class SqliteStore:
                     if n:
                         key_parts.append(doc.keys)
                         id_parts.append(np.arange(next_sid, next_sid + n, dtype=np.uint32))
+                        for layer, found in layers.of_document(doc).items():
+                            posted[layer][0].append(found.keys)
+                            posted[layer][1].append(layers.global_ids(found.units, next_sid))
                     next_sid += n
+            if next_sid >= WINDOW_FLAG:
+                raise IndexFileError("the index is full (2^31 sentences)", path=self.location)
             self._db.execute(
                 "UPDATE meta SET value = ? WHERE key = 'next_sentence_id'", (str(next_sid),)
             )
             self._write_links(new_files, written, relink)
             if key_parts:
-                self._add_segment(np.concatenate(key_parts), np.concatenate(id_parts))
+                self._add_segment(np.concatenate(key_parts), np.concatenate(id_parts), posted)
             if self._db.execute("SELECT count(*) FROM segments").fetchone()[0] > MAX_SEGMENTS:
                 self._compact()
 
-    def _add_segment(self, keys: IntArray, ids: UInt32Array) -> None:
+    def _add_segment(
+        self, keys: IntArray, ids: UInt32Array, posted: dict[int, tuple[list[UInt32Array], list[UInt32Array]]]
+    ) -> None:
+        """One segment: the LSH bands of ``keys`` (sentences ``ids``), then each posting layer
+        from its parts (concatenated only once the band keys are written and dropped: at 90M
+        characters each is a few hundred MB)."""
         segment = self._db.execute(
             "INSERT INTO segments (sentences) VALUES (?)", (int(ids.size),)
         ).lastrowid
@@ -567,6 +652,28 @@ class SqliteStore:
                     for lo, hi in chunk_bounds(band_keys, CHUNK_KEYS)
                 ),
             )
+        del keys, ids  # the caller passes them as temporaries: freed here
+        for layer, (key_parts, id_parts) in posted.items():
+            layer_keys = np.concatenate(key_parts) if key_parts else np.zeros(0, dtype=np.uint32)
+            layer_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.uint32)
+            key_parts.clear()
+            id_parts.clear()
+            bits = layers.bucket_bits(layer_keys.size)  # before duplicates and stopped keys go: near enough
+            stored = 0
+            # Built a key range at a time: sorting all postings of a 90M-character library at
+            # once (~25M) would hold several copies of them in memory.
+            for part_keys, part_ids in layers.key_ranges(layer_keys, layer_ids, bits):
+                stored_keys, stored_ids = layers.build(part_keys, part_ids, layers.LAYERS[layer].cap)
+                stored += int(stored_keys.size)
+                self._db.executemany(
+                    "INSERT INTO postings VALUES (?, ?, ?, ?, ?)",
+                    (
+                        (layer, segment, bucket, k.astype("<u4").tobytes(), i.astype("<u4").tobytes())
+                        for bucket, k, i in layers.buckets(stored_keys, stored_ids, bits)
+                    ),
+                )
+            del layer_keys, layer_ids
+            self._db.execute("INSERT INTO layer_segments VALUES (?, ?, ?, ?)", (layer, segment, bits, stored))
 
     def _compact(self) -> None:
         """Merge segments into one, dropping sentences of replaced files.
@@ -596,9 +703,23 @@ class SqliteStore:
         ):
             per_band_keys[band].append(np.frombuffer(kb, dtype="<i8"))
             per_band_ids[band].append(np.frombuffer(ib, dtype="<u4"))
-        self._db.execute("DELETE FROM lsh WHERE segment IN (SELECT value FROM json_each(?))", (chosen,))
-        self._db.execute("DELETE FROM segments WHERE id IN (SELECT value FROM json_each(?))", (chosen,))
         bases = np.array(sorted(live), dtype=np.int64).reshape(-1, 2)
+        posted: dict[int, tuple[list[UInt32Array], list[UInt32Array]]] = {}
+        for layer in layers.LAYERS:
+            rows = self._db.execute(
+                "SELECT keys, ids FROM postings WHERE layer = ? AND segment IN (SELECT value FROM json_each(?))",
+                (layer, chosen),
+            ).fetchall()
+            k = np.frombuffer(b"".join(r[0] for r in rows), dtype="<u4")
+            i = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4")
+            # Postings of replaced files go; a stopped key stays stopped.
+            keep = (i == layers.STOPPED) | alive(layers.sentence_of(i), bases)
+            posted[layer] = ([k[keep]], [i[keep]])
+        for table in ("lsh", "postings", "layer_segments"):
+            self._db.execute(
+                f"DELETE FROM {table} WHERE segment IN (SELECT value FROM json_each(?))", (chosen,)  # noqa: S608 - constant names
+            )
+        self._db.execute("DELETE FROM segments WHERE id IN (SELECT value FROM json_each(?))", (chosen,))
         columns_k, columns_i = [], []
         for band in range(bands):
             k = np.concatenate(per_band_keys[band]) if per_band_keys[band] else np.zeros(0, "<i8")
@@ -611,7 +732,7 @@ class SqliteStore:
             orders = [stable_argsort(ci) for ci in columns_i]
             ids = columns_i[0][orders[0]]
             keys = np.stack([ck[o] for ck, o in zip(columns_k, orders)], axis=1)
-            self._add_segment(keys, ids)
+            self._add_segment(keys, ids, posted)
 
 
     # -- the library layer (`chachong.library`): identities, collections, works, removal ----
