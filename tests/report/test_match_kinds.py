@@ -82,7 +82,7 @@ def test_hostile_swapped_words_are_escaped():
     copy = CopyPassage(start=start, end=end, score=0.5, source=src, text=text[start:end],
                        source_text="<i>加强</i>", sentences=1, match="paraphrase", swaps=(swap,))
     result = CheckResult(file="d.txt", text=text, chars=len(text), content_chars=6, copy_ratio=0.5,
-                         boilerplate_ratio=0.0, max_source_share=0.5, passages=(copy,),
+                         copy_ratio_excluding_quotation=0.5, copy_ratio_excluding_own=0.5, boilerplate_ratio=0.0, max_source_share=0.5, passages=(copy,),
                          sources=(SourceShare(source=src, chars=3, share=0.5, passages=1),))
     page = render_check_html([result])
     assert "<img src=x" not in page and "<b>强化" not in page
