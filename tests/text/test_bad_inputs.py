@@ -184,4 +184,15 @@ def test_draft_that_is_an_indexed_file_is_not_matched_against_it(cli, corpus_ind
         {"doc": "003_ec39d6286021c7d9.txt#1", "file": "corpus/003_ec39d6286021c7d9.txt",
          "reason": "same content as the draft"}
     ]
-    assert row["copy_ratio"] == 0.0 and row["sources"] == []
+    # What is left is only what other documents share with it (the fragment and paraphrase
+    # layers find a few clauses in them, e.g. 切实做到有法必依、执法必严、违法必究 from 001#9),
+    # exactly as when the file is excluded by name.
+    assert all(not s["file"].startswith("corpus/003_") for s in row["sources"])
+    assert {"doc": "001_e5cfe61341d97502.txt#9", "match": "verbatim", "text": "切实做到有法必依、执法必严、违法必究"} in [
+        {"doc": p["source"]["doc"], "match": p["match"], "text": path.read_text(encoding="utf-8")[p["start"]:p["end"]]}
+        for p in row["passages"] if p["kind"] == "copy"
+    ]
+    excluded = json.loads(cli("check", path, "--json", "--index", corpus_index_path,
+                              "--exclude", "003_ec39d6286021c7d9.txt").stdout)
+    assert excluded["skipped_sources"] == [] and excluded["excluded"] == ["003_ec39d6286021c7d9.txt"]
+    assert (excluded["copy_ratio"], excluded["passages"]) == (row["copy_ratio"], row["passages"])
