@@ -11,6 +11,8 @@ from chachong.report.html import render_check_html
 
 from ..browser import marks, parse
 from ..conftest import REPO
+from ..drafts import ORIGINAL_OPENING
+from ..match.test_check import PARAPHRASE
 from .conftest import client_for
 
 SAMPLE = REPO / "examples" / "sample_draft.txt"
@@ -185,5 +187,13 @@ def test_the_openapi_schema_describes_the_api(sqlite_api):
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     ok = schema["paths"]["/api/check"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/CheckOut"}
-    assert set(schema["components"]["schemas"]["CheckOut"]["properties"]) == {
-        "file", "chars", "copy_ratio", "boilerplate_ratio", "max_source_share", "passages", "sources"}
+    # The schema names every field of the answer (the CLI's --json), of a paraphrase passage too.
+    models = schema["components"]["schemas"]
+    answer = sqlite_api.post("/api/check", json={"text": ORIGINAL_OPENING + "\n" + PARAPHRASE}).json()
+    assert set(models["CheckOut"]["properties"]) == set(answer)
+    [copy] = [p for p in answer["passages"] if p["kind"] == "copy"]
+    assert copy["match"] == "paraphrase" and copy["swaps"]
+    assert set(copy) <= set(models["PassageOut"]["properties"])
+    assert set(copy["source"]) == set(models["SourceRefOut"]["properties"])
+    assert set(copy["swaps"][0]) == set(models["SwapOut"]["properties"])
+    assert set(answer["index"]) == set(models["IndexInfoOut"]["properties"])

@@ -21,11 +21,22 @@ class CheckRequest(BaseModel):
 
 
 class SourceRefOut(BaseModel):
-    doc: str = Field(description="FILE_NAME#ORDINAL of the source document.")
+    doc: str = Field(description="NAME#ORDINAL of the source document (NAME: its file's identity in the index).")
     file: str
     title: str
     start: int = Field(description="Offset into the source file's text.")
     end: int
+    collection: str = Field(description="The source document's collection.")
+    reprints: int = Field(description="How many other documents its work (its reprints) has.")
+
+
+class SwapOut(BaseModel):
+    draft: str = Field(description="The draft's word.")
+    source: str = Field(description="The source's word it replaces (same synonym class).")
+    start: int = Field(description="Offsets of the draft's word into the draft.")
+    end: int
+    source_start: int = Field(description="Offsets of the source's word into the source file's text.")
+    source_end: int
 
 
 class PassageOut(BaseModel):
@@ -35,7 +46,10 @@ class PassageOut(BaseModel):
     score: float
     source: SourceRefOut | None = Field(description="The source of a copy; null for boilerplate.")
     sentences: int
-    common_to: int | None = Field(None, description="Boilerplate only: in how many indexed documents it occurs.")
+    match: Literal["verbatim", "near", "paraphrase"] | None = Field(
+        None, description="Copies only: how it was found (verbatim after normalization, edited, or rewritten).")
+    swaps: list[SwapOut] | None = Field(None, description="Paraphrase copies only: the words swapped for synonyms.")
+    common_to: int | None = Field(None, description="Boilerplate only: in how many indexed works it occurs.")
 
 
 class SourceShareOut(SourceRefOut):
@@ -44,16 +58,36 @@ class SourceShareOut(SourceRefOut):
     passages: int
 
 
+class SkippedSourceOut(BaseModel):
+    doc: str
+    file: str
+    reason: str = Field(description="Why the draft was not matched against it (its own content).")
+
+
+class IndexInfoOut(BaseModel):
+    location: str = Field(description="The index (a Redis password blanked).")
+    documents: int
+    works: int = Field(description="Groups of near-duplicate documents (reprints count once).")
+    updated: str | None = Field(description="When the index last changed (ISO 8601, UTC).")
+    common_docs: int = Field(description="A phrase in at least this many works is stock phrasing.")
+
+
 class CheckOut(BaseModel):
     """Exactly the object `chachong check --json` prints for the draft."""
 
     file: str
     chars: int
     copy_ratio: float
+    copy_ratio_excluding_quotation: float = Field(description="Without passages from the `quotation` collection.")
+    copy_ratio_excluding_own: float = Field(description="Without passages from the `own` collection.")
     boilerplate_ratio: float
     max_source_share: float
     passages: list[PassageOut]
     sources: list[SourceShareOut]
+    skipped_sources: list[SkippedSourceOut]
+    excluded: list[str] = Field(description="The documents, files or collections excluded, as given.")
+    index: IndexInfoOut | None
+    thresholds: dict[str, int] | None
 
 
 class DocOut(BaseModel):
