@@ -90,3 +90,13 @@ def test_exclusions_and_the_draft_itself_hold_for_clauses_and_rewrites(index_loc
         result = check_text(store, source.text, sha256=source.sha256)
         assert [s.doc for s in result.skipped_sources] == [f"{SOURCE_FILE}#{n}" for n in range(1, 18)]
         assert all(not p.source.file.endswith(SOURCE_FILE) for p in result.copies)
+
+
+def test_a_removed_document_is_no_source_of_a_clause_or_a_rewrite(index_location):
+    """Its postings stay in the layers until a merge (SQLite) or a vacuum (Redis), unreachable."""
+    with open_store(index_location, create=True) as store:
+        index_paths(store, [CORPUS])
+        store.remove(documents=[d.id for d in store.documents() if d.name == SOURCE_DOC])
+        assert SOURCE_DOC not in {d.name for d in store.documents()}
+        for kind, (draft, _) in DRAFTS.items():
+            assert check_text(store, draft).copies == (), kind
