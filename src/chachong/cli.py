@@ -1,19 +1,32 @@
 """The command line. The only module that parses arguments (typer).
 
 Exit codes: 0 done; 1 ``check --fail-over`` found a draft above the ratio; 2 bad usage,
-unreadable input or an unusable index (one line on stderr, no traceback).
+unreadable input or an unusable index (one line on stderr, no traceback); 130 interrupted
+(SIGINT), 143 terminated (SIGTERM), 141 stdout closed early (``chachong … | head``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Annotated, Any, Protocol, runtime_checkable
+from types import FrameType
+from typing import IO, TYPE_CHECKING, Annotated, Any, Protocol, TextIO, cast, runtime_checkable
 
 import typer
 
-from .errors import ChachongError, UsageError
+from . import __version__
+from .errors import ChachongError, InputError, UsageError
+from .report.format import name_text, pct, visible
 from .store import Store
+
+if TYPE_CHECKING:
+    from .text.reading import SourceText
 
 app = typer.Typer(
     name="chachong",
@@ -41,9 +54,28 @@ HtmlOption = Annotated[
 ]
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"chachong {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_show_version)
+    ] = False,
+) -> None:
+    """查重: find copied passages and stock phrases in Chinese official documents."""
+
+
 def _location(index: str | None) -> str:
     from .indexer import default_index_location
 
+    if index is not None and not index.strip():
+        # An empty --index (a variable that expanded to nothing) must not quietly mean the
+        # default index: the user named one, and indexing into another would be a surprise.
+        raise UsageError("--index is empty: give an index file or a redis:// URL (or leave the option out)")
     return index or default_index_location()
 
 
@@ -72,6 +104,7 @@ def index(
     location = _location(index)
     created = not store_exists(location)
     store = open_store(location, create=True)
+    shown = store.location  # as users see it: a Redis password blanked
     # The phrase table is computed here, so the next check need not: beside MinHash and
     # the write, in a second process, when the run is large enough to gain from it.
     phrases = BackgroundPhraseTable(location)
@@ -80,24 +113,25 @@ def index(
             report = index_paths(store, paths, on_progress=update, on_split=phrases.start)
         if report.documents:
             phrases.finish(store)
-    except ChachongError:
+    except (ChachongError, KeyboardInterrupt, Interrupted):
         store.close()
         if created:
-            remove_store(location)  # a first run that failed leaves no empty index behind
+            with contextlib.suppress(ChachongError, OSError):
+                remove_store(location)  # a first run that failed leaves no empty index behind
         raise
     finally:
         phrases.cancel()
     store.close()
     if json_out:
         print(json_line({
-            "index": location, "added": list(report.added), "replaced": list(report.replaced),
+            "index": shown, "added": list(report.added), "replaced": list(report.replaced),
             "unchanged": list(report.unchanged), "documents": report.documents,
             "sentences": report.sentences, "chars": report.chars,
             "skipped": [{"file": f, "reason": r} for f, r in report.skipped],
             "warnings": [{"file": f, "warning": w} for f, w in report.warnings],
         }))
     else:
-        render_index_report(report, location, console_for(sys.stdout))
+        render_index_report(report, shown, console_for(sys.stdout))
     return 0
 
 
@@ -143,7 +177,6 @@ def check(
     from .match.check import CheckOptions, check_text
     from .report.jsonl import json_line
     from .report.terminal import console_for, render_check
-    from .text.reading import read_text
 
     if fail_over is not None and not 0.0 <= fail_over <= 1.0:
         raise UsageError(f"--fail-over takes a ratio between 0 and 1, got {fail_over}")
@@ -152,19 +185,19 @@ def check(
     options = CheckOptions(common_docs=common_docs)
     if html is not None:
         _check_writable(html)
-    from .text.reading import MAX_DRAFT_BYTES
-
-    # All inputs are validated before any work; a draft is held to the smaller draft limit.
-    sources = [read_text(p, max_bytes=MAX_DRAFT_BYTES) for p in drafts]
+    sources, bad = _read_drafts(drafts)
+    if not sources:
+        return 2
     store = _open_for_reading(index)
-    over = False
+    over = []
     results = []
     try:
         console = console_for(sys.stdout)
         for src in sources:
-            result = check_text(store, src.text, file=str(src.path), options=options)
+            result = check_text(store, src.text, file=name_text(str(src.path)), options=options)
             results.append(result)
-            over |= fail_over is not None and result.copy_ratio > fail_over
+            if fail_over is not None and result.copy_ratio > fail_over:
+                over.append(result)
             if json_out:
                 print(json_line(result.to_json()))
             else:
@@ -175,7 +208,30 @@ def check(
         from .report.html import render_check_html
 
         _write_html(html, render_check_html(results))
-    return 1 if over else 0
+    sys.stdout.flush()  # the reports first, then what the exit status is about
+    for result in over:
+        print(f"chachong: {visible(result.file)}: copy ratio {pct(result.copy_ratio)} is above "
+              f"--fail-over {pct(fail_over or 0.0)}", file=sys.stderr)
+    return 2 if bad else 1 if over else 0
+
+
+def _read_drafts(drafts: list[Path]) -> tuple[list[SourceText], int]:
+    """The drafts that can be read, and how many cannot (each reported on its own line).
+
+    All are read before any work, each held to the smaller draft limit; a bad one does not
+    stop the others from being checked (the exit status says so at the end).
+    """
+    from .text.reading import MAX_DRAFT_BYTES, read_text
+
+    sources = []
+    bad = 0
+    for p in drafts:
+        try:
+            sources.append(read_text(p, max_bytes=MAX_DRAFT_BYTES))
+        except InputError as exc:
+            _error_line(exc)
+            bad += 1
+    return sources, bad
 
 
 @app.command()
@@ -232,13 +288,14 @@ def pairs(
     """Which indexed documents share text (beyond stock phrasing) with which, ranked."""
     from .match.pairs import find_pairs
     from .report.jsonl import json_line
-    from .report.terminal import console_for, render_pairs
+    from .report.terminal import console_for, progress_bar, render_pairs
 
     if html is not None:
         _check_writable(html)
     store = _open_for_reading(index)
     try:
-        result = find_pairs(store, max_docs=max_docs)
+        with progress_bar("comparing documents") as update:
+            result = find_pairs(store, max_docs=max_docs, on_progress=update)
     finally:
         store.close()
     if json_out:
@@ -277,6 +334,10 @@ def bench(
         str, typer.Option("--baseline-up-to", metavar="SIZE", help="Run the datasketch baseline on the "
                           "libraries up to SIZE characters (it takes ~8 s per million; 0: never).")
     ] = "10M",
+    pairs_up_to: Annotated[
+        str, typer.Option("--pairs-up-to", metavar="SIZE", help="Run `chachong pairs` on the libraries "
+                          "up to SIZE characters (0: never).")
+    ] = "10M",
 ) -> int:
     """Benchmark indexing and checking on synthetic 素材库 libraries, beside datasketch."""
     from .bench.library import parse_sizes
@@ -288,10 +349,11 @@ def bench(
         size_list = parse_sizes(sizes)
         sample = parse_sizes(phrase_sample)[0] if phrase_sample else None
         baseline_max = 0 if baseline_up_to.strip() == "0" else parse_sizes(baseline_up_to)[0]
+        pairs_max = 0 if pairs_up_to.strip() == "0" else parse_sizes(pairs_up_to)[0]
     except ValueError as exc:
-        raise UsageError(f"--sizes/--phrase-sample/--baseline-up-to: {exc}") from None
+        raise UsageError(f"--sizes/--phrase-sample/--baseline-up-to/--pairs-up-to: {exc}") from None
     result = run_bench(sizes=size_list, out_dir=out, index_location=index, phrase_sample_chars=sample,
-                       baseline_max_chars=baseline_max,
+                       baseline_max_chars=baseline_max, pairs_max_chars=pairs_max,
                        log=lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
         save_plot(result, plot)
@@ -317,7 +379,7 @@ def _write_html(path: Path, page: str) -> None:
         path.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write the report ({exc.strerror or exc})", path=path) from None
-    print(f"chachong: report written to {path}", file=sys.stderr)
+    print(f"chachong: report written to {visible(name_text(str(path)))}", file=sys.stderr)
 
 
 @runtime_checkable
@@ -327,7 +389,96 @@ class _Showable(Protocol):
     def show(self, file: IO[Any] | None = None) -> None: ...
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code per kind of failure
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM, raised where the program is, so cleanups (the rollback, the Redis
+    lock's release, the phrase worker's end) run before the one-line message. Our own, not
+    KeyboardInterrupt: the (vendored) click layer turns that into a silent exit 130."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _ClosedPipe(BaseException):
+    """stdout was closed by its reader (``chachong … | head``)."""
+
+
+class _GuardedStdout:
+    """stdout whose closing by the reader ends the command quietly: a BrokenPipeError would
+    be turned into exit 1 by the (vendored) click layer, and Python would then print
+    "Exception ignored" when flushing at exit."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise _ClosedPipe from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise _ClosedPipe from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signum, signal.SIG_DFL)  # a second one ends the process outright
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _signals_and_pipes() -> Iterator[TextIO]:
+    """SIGINT/SIGTERM raised as `Interrupted`; stdout guarded. Yields the real stdout."""
+    stdout = sys.stdout
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {s: signal.signal(s, _on_signal) for s in _SIGNALS}
+    sys.stdout = cast(TextIO, _GuardedStdout(stdout))
+    try:
+        yield stdout
+    finally:
+        sys.stdout = stdout
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _error_line(exc: ChachongError) -> None:
+    print(f"chachong: error: {exc}", file=sys.stderr)
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a closed stdout at /dev/null, so the flush at exit has nowhere to fail."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+
+
+def main(argv: list[str] | None = None) -> int:
+    with _signals_and_pipes() as stdout:
+        try:
+            code = _run(argv)
+            sys.stdout.flush()
+        except _ClosedPipe:
+            _silence(stdout)
+            return 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader left
+        except (KeyboardInterrupt, Interrupted) as exc:
+            signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+            print(f"chachong: {'terminated' if signum == signal.SIGTERM else 'interrupted'}", file=sys.stderr)
+            return 128 + signum
+        return code
+
+
+def _run(argv: list[str] | None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="chachong", standalone_mode=False)
@@ -337,17 +488,16 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code
         print("chachong: aborted", file=sys.stderr)
         return 130
     except typer.TyperException as exc:  # usage errors of the (vendored) click parser
+        # Its message quotes what was typed (a file name, say): shown with control
+        # characters made visible, like every other message.
+        shown = io.StringIO()
         if isinstance(exc, _Showable):
-            exc.show(file=sys.stderr)
+            exc.show(file=shown)
         else:  # no such exception is raised today: every one typer raises can show itself
-            print(f"chachong: error: {exc.format_message()}", file=sys.stderr)
+            shown.write(f"chachong: error: {exc.format_message()}\n")
+        sys.stderr.write(visible(shown.getvalue(), keep_breaks=True))
         return 2
     except ChachongError as exc:
-        print(f"chachong: error: {exc}", file=sys.stderr)
+        _error_line(exc)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("chachong: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
     return result if isinstance(result, int) else 0

@@ -8,6 +8,7 @@ anything is written, and a run killed half-way leaves the index as it was.
 from __future__ import annotations
 
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import numpy as np
 
 from .errors import ChachongError, InputError
 from .model import NewDocument, NewFile
+from .report.format import name_text
 from .sketch.keys import sentence_keys
 from .sketch.lsh import LshParams
 from .store import Store, open_store, store_exists
@@ -79,19 +81,40 @@ def default_index_location() -> str:
 
 
 def label_for(path: Path) -> str:
-    """How a file is named in the index: corpus/NAME for the bundled corpus, else its absolute path."""
+    """How a file is named in the index: corpus/NAME for the bundled corpus, else its absolute
+    path; bytes of the name that are not UTF-8 as ``\\xNN`` (`format.name_text`)."""
     resolved = path.resolve()
     try:
         bundled = bundled_corpus_dir().resolve()
         if resolved.is_relative_to(bundled):
-            return f"{BUNDLED_LABEL}/{resolved.relative_to(bundled).as_posix()}"
+            return name_text(f"{BUNDLED_LABEL}/{resolved.relative_to(bundled).as_posix()}")
     except ChachongError:
         pass
-    return str(resolved)
+    return name_text(str(resolved))
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why a folder entry that is not a directory cannot be read as a file, or None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        # stat follows links: a link whose target is gone (or a loop of links).
+        return "broken symbolic link" if path.is_symlink() else "cannot read it"
+    if stat.S_ISREG(mode):
+        return None
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"))
+    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    return f"not a regular file ({kind})"
 
 
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to index: named files as they are, folders walked (sorted) for readable types."""
+    """Files to index: named files as they are, folders walked (sorted) for readable types.
+
+    Inside folders, entries that are not regular files (FIFOs, sockets, devices, broken
+    symbolic links) and files of other types are listed as skipped with the reason (the
+    path as `format.name_text` writes it); directories and hidden entries are passed over.
+    """
     files: list[Path] = []
     skipped: list[tuple[str, str]] = []
     for raw in paths:
@@ -99,13 +122,16 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[s
         if not path.exists():
             raise InputError("no such file or directory", path=path)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
+            for child in sorted(path.rglob("*")):
+                if any(part.startswith(".") for part in child.relative_to(path).parts) or child.is_dir():
                     continue
-                if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                problem = _not_regular(child)
+                if problem is None and child.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    problem = f"unsupported file type {child.suffix or '(none)'}"
+                if problem is None:
                     files.append(child)
                 else:
-                    skipped.append((str(child), f"unsupported file type {child.suffix or '(none)'}"))
+                    skipped.append((name_text(str(child)), problem))
         else:
             files.append(path)
     return files, skipped
@@ -188,18 +214,20 @@ def index_paths(
     sources: list[tuple[str, SourceText]] = []
     unchanged: list[str] = []
     replaced: list[str] = []  # already indexed with other content
-    seen: set[str] = set()
+    seen: dict[str, Path] = {}  # label -> the file it names
     for path in files:
         label = label_for(path)
         if label in seen:
+            if seen[label] != path.resolve():  # "a\xff" written out, beside a name with byte 0xff
+                skipped.append((name_text(str(path)), f"its name reads the same as {name_text(str(seen[label]))}'s"))
             continue
-        seen.add(label)
+        seen[label] = path.resolve()
         try:
             source = read_text(path)
         except InputError as exc:
             if path.resolve() in explicit:
                 raise
-            skipped.append((str(path), exc.problem))
+            skipped.append((name_text(str(path)), exc.problem))
             continue
         stored_sha = store.file_sha256(label)
         if stored_sha == source.sha256:

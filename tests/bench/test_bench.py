@@ -72,8 +72,12 @@ def test_smoke_run_measures_both_tools_and_renders(tmp_path):
     # Both latencies were measured (a check takes time), the process one with start-up on top.
     assert 0 < size.check["p50_s"] < size.check["process_p50_s"]
     assert size.add is not None and size.add["documents"] == 2
+    # pairs ran on the same index: every indexed document, a count of pairs, its own memory.
+    assert size.pairs is not None and size.pairs["peak_rss"] > 0 and size.pairs["pairs"] >= 0
+    assert size.pairs["documents"] == size.documents or abs(size.pairs["documents"] - size.documents) <= size.files
     table = render_table(result)
     assert "chachong index" in table and "datasketch (README)" in table and "adding 2 documents" in table
+    assert "pairs wall s" in table
     assert json.loads(json.dumps(result.to_json()))["sizes"][0]["chars"] == size.chars
 
 
