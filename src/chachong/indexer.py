@@ -71,13 +71,18 @@ def bundled_corpus_dir() -> Path:
     raise ChachongError("the bundled corpus is missing from this installation")
 
 
+def user_cache_dir() -> Path:
+    """chachong's per-user cache folder: ``$XDG_CACHE_HOME/chachong`` (``~/.cache/chachong``)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "chachong"
+
+
 def default_index_location() -> str:
     """``$CHACHONG_INDEX``, else the per-user cache file holding the bundled corpus."""
     env = os.environ.get("CHACHONG_INDEX")
     if env:
         return env
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(cache, "chachong", "index.sqlite")
+    return str(user_cache_dir() / "index.sqlite")
 
 
 def label_for(path: Path) -> str:

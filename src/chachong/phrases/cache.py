@@ -1,4 +1,10 @@
-"""The phrase table of an index, cached in the index under the state it was computed from."""
+"""The phrase table of an index, cached in the index under the state it was computed from.
+
+One table is cached per state: the phrases in at least `table.BASE_MIN_DOCS` documents.
+Every threshold (``check --common-docs``, ``phrases --min-docs``, ``pairs --max-docs``) is
+that table `restrict`-ed, so a higher threshold can only drop phrases below it and every
+threshold shares one cache entry.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,11 @@ from typing import Any
 
 from ..model import FileRecord
 from ..store import IndexView
-from .table import PhraseTable, compute_phrases, default_min_docs, table_from_json, table_to_json
+from .table import PhraseTable, all_phrases, default_min_docs, restrict, table_from_json, table_to_json
+
+# Version 2: the table of every phrase in BASE_MIN_DOCS documents (version 1 cached one table
+# per threshold, each computed at that threshold).
+CACHE_NAME = "phrases-v2"
 
 
 def index_generation(view: IndexView, *, files: Sequence[FileRecord] | None = None) -> str:
@@ -29,34 +39,38 @@ def phrase_table(
     view: IndexView, *, min_docs: int | None = None, files: Sequence[FileRecord] | None = None,
     max_chars: int | None = None,
 ) -> PhraseTable:
-    """The phrase table of ``view``, from its cache when the index has not changed.
+    """The phrase table of ``view`` at ``min_docs`` (default: `default_min_docs`), from the
+    cache when the index has not changed.
 
     ``files``: ``view.files()`` when the caller has read them in the same snapshot;
     ``max_chars``: the size of the sample it is computed from when not cached (default
     `table.MAX_CORPUS_CHARS`).
     """
     docs_total = view.document_count()
-    min_docs = default_min_docs(docs_total) if min_docs is None else max(2, min_docs)
+    min_docs = default_min_docs(docs_total) if min_docs is None else min_docs
+    return restrict(base_table(view, files=files, max_chars=max_chars), min_docs)
+
+
+def base_table(
+    view: IndexView, *, files: Sequence[FileRecord] | None = None, max_chars: int | None = None,
+) -> PhraseTable:
+    """Every phrase of ``view`` in at least `table.BASE_MIN_DOCS` documents (cached)."""
     generation = index_generation(view, files=files)
-    cached = view.get_derived(_cache_name(min_docs), generation)
+    cached = view.get_derived(CACHE_NAME, generation)
     if cached is not None:
         return table_from_json(cached)
-    table = compute_phrases(view.documents(), min_docs=min_docs, max_chars=max_chars)
-    cache_if_current(view, min_docs, generation, table_to_json(table))
+    table = all_phrases(view.documents(), max_chars=max_chars)
+    cache_if_current(view, generation, table_to_json(table))
     return table
 
 
-def _cache_name(min_docs: int) -> str:
-    return f"phrases:{min_docs}"
-
-
-def cache_if_current(view: IndexView, min_docs: int, generation: str, table: dict[str, Any]) -> bool:
-    """Cache a table computed for ``generation`` if the index is still at it.
+def cache_if_current(view: IndexView, generation: str, table: dict[str, Any]) -> bool:
+    """Cache a base table (`all_phrases`) computed for ``generation`` if the index is still at it.
 
     Another process may have changed the index while the table was computed: only a table
     known to belong to one generation is cached.
     """
     if index_generation(view) != generation:
         return False
-    view.put_derived(_cache_name(min_docs), generation, json.dumps(table, ensure_ascii=False).encode())
+    view.put_derived(CACHE_NAME, generation, json.dumps(table, ensure_ascii=False).encode())
     return True

@@ -30,8 +30,9 @@ from .table import (
     MAX_CORPUS_CHARS,
     PhraseSource,
     PhraseTable,
-    compute_phrases,
+    all_phrases,
     default_min_docs,
+    restrict,
     table_from_dict,
     table_to_json,
 )
@@ -87,12 +88,10 @@ class BackgroundPhraseTable:
         self.in_background = True
 
     def finish(self, store: Store) -> PhraseTable:
-        """The table of ``store`` as committed, cached in it."""
+        """The (default) table of ``store`` as committed; its base table is cached in it."""
         payload = self._collect()
-        if payload is not None and cache_if_current(
-            store, payload["min_docs"], payload["generation"], payload["table"]
-        ):
-            return table_from_dict(payload["table"])
+        if payload is not None and cache_if_current(store, payload["generation"], payload["table"]):
+            return restrict(table_from_dict(payload["table"]), default_min_docs(store.document_count()))
         return phrase_table(store, max_chars=self._max_chars)
 
     def cancel(self) -> None:
@@ -179,7 +178,8 @@ def read_request(stream: IO[bytes]) -> tuple[str, int, list[NewFileDocuments]]:
 
 
 def table_after_write(location: str, files: list[NewFileDocuments], *, max_chars: int) -> dict[str, Any]:
-    """The default table of the index at ``location`` as it will be once ``files`` are in.
+    """The base table (`all_phrases`) of the index at ``location`` as it will be once
+    ``files`` are in.
 
     With the generation that state will have, so the writer caches it only if that is the
     state it committed.
@@ -191,16 +191,15 @@ def table_after_write(location: str, files: list[NewFileDocuments], *, max_chars
     # The order stores list them in: files by path, documents by file and ordinal.
     new_docs: list[PhraseSource] = [_NewDocument(f, *d) for f in files for d in f.documents]
     everything = sorted([*docs, *new_docs], key=lambda d: (d.file, d.ordinal))
-    min_docs = default_min_docs(len(everything))
-    table = compute_phrases(everything, min_docs=min_docs, max_chars=max_chars)
+    table = all_phrases(everything, max_chars=max_chars)
     return {
         "generation": generation_of(sorted(kept + [(f.path, f.sha256) for f in files])),
-        "min_docs": min_docs, "table": table_to_json(table),
+        "table": table_to_json(table),
     }
 
 
 class _NewDocument:
-    """A document of a file being indexed, as `compute_phrases` reads one.
+    """A document of a file being indexed, as `all_phrases` reads one.
 
     Its text is cut from the file's only when read: the phrase table reads a sample, and
     at 90M characters a copy of every document would double the worker's memory.
