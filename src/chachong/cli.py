@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -21,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, Protocol, TextIO, cast, ru
 import typer
 
 from . import __version__
-from .errors import ChachongError, InputError, UsageError
+from .errors import ChachongError, InputError, UsageError, without_secrets
 from .report.format import name_text, pct, visible
 from .store import Store
 
@@ -463,8 +465,31 @@ def _silence(stream: TextIO) -> None:
         os.close(devnull)
 
 
+class _Notices(logging.Handler):
+    """Notices of the library (``logging`` under "chachong", e.g. a wait for the write lock)
+    as ``chachong: …`` lines on stderr: one line each, control characters made visible, no
+    credentials."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = " ".join(visible(without_secrets(record.getMessage()), keep_breaks=True).split())
+        print(f"chachong: {text}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _notices() -> Iterator[None]:
+    logger = logging.getLogger("chachong")
+    handler = _Notices(logging.INFO)
+    logger.addHandler(handler)
+    level, logger.level = logger.level, logging.INFO
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def main(argv: list[str] | None = None) -> int:
-    with _signals_and_pipes() as stdout:
+    with _signals_and_pipes() as stdout, _notices():
         try:
             code = _run(argv)
             sys.stdout.flush()
@@ -475,6 +500,10 @@ def main(argv: list[str] | None = None) -> int:
             signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
             print(f"chachong: {'terminated' if signum == signal.SIGTERM else 'interrupted'}", file=sys.stderr)
             return 128 + signum
+        except Exception:  # noqa: BLE001 - a bug: its traceback, but never a credential or a control sequence
+            trace = visible(without_secrets(traceback.format_exc()), keep_breaks=True)
+            sys.stderr.write(f"{trace}chachong: internal error (a bug; please report it with the lines above)\n")
+            return 1
         return code
 
 

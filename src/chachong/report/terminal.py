@@ -165,21 +165,23 @@ def render_docs(docs: Sequence[DocumentRecord], files: Sequence[FileRecord], con
             lines = " | ".join(snippet(s, 40) for s in f.set_aside)
             notes.append(f"set aside {len(f.set_aside)} distributor line(s): " + lines)
         if notes:
-            console.print(_plain(f"{f.path}: ", style="bold") + Text("; ".join(notes)))
+            console.print(_plain(f"{f.path}: ", style="bold") + Text("; ".join(notes)), soft_wrap=True)
 
 
 def render_index_report(report: IndexReport, location: str, console: Console) -> None:
-    """``location``: the index as shown to users (a Redis password already blanked)."""
+    """``location``: the index as shown to users (a Redis password already blanked).
+
+    One line per file, never broken by the renderer (soft wrap), so scripts can read them."""
     console.print(Text.assemble(
         _plain(location, style="bold"),
         f": {len(report.added)} file(s) added, {len(report.replaced)} replaced, "
         f"{len(report.unchanged)} unchanged; {report.documents} documents, "
         f"{report.sentences} sentences, {report.chars} characters indexed",
-    ))
+    ), soft_wrap=True)
     for path, warning in report.warnings:
-        console.print(Text.assemble(("warning", "yellow"), ": ", _plain(f"{path}: {warning}")))
+        console.print(Text.assemble(("warning", "yellow"), ": ", _plain(f"{path}: {warning}")), soft_wrap=True)
     for path, reason in report.skipped:
-        console.print(Text.assemble(("skipped", "yellow"), ": ", _plain(f"{path}: {reason}")))
+        console.print(Text.assemble(("skipped", "yellow"), ": ", _plain(f"{path}: {reason}")), soft_wrap=True)
 
 
 @contextmanager

@@ -18,7 +18,9 @@ Layout (never pickle: strings, JSON and raw little-endian numpy buffers):
   kept resolvable for `RETIRE_GRACE_S` for checks that looked their sentences up before
   the replacement (``generation`` in meta counts commits);
 * ``{P}:edge`` (hash): edge-line key -> ``"occurrences files"``;
-* ``{P}:lock``: the writers' lock (redis-py's `Lock`: token, timeout, atomic release);
+* ``{P}:lock``: the writers' lock (redis-py's `Lock`: token, timeout, atomic release), and
+  ``{P}:lock:holder``: host, pid and start of the writer holding it (same lease), named to a
+  writer that has to wait;
 * ``P:d:ID`` (hash): one document: file, ordinal, title, offsets, ``spans`` (int32 pairs)
   and its text;
 * ``P:b:{P.GG}HEX`` (hash): an LSH bucket. The top ``bucket_bits`` bits of a band key
@@ -48,12 +50,15 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
+import os
 import re
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import numpy.typing as npt
@@ -63,11 +68,13 @@ from redis.exceptions import LockError
 from redis.lock import Lock
 from redis.typing import EncodableT, FieldT
 
-from ..errors import BackendError, IndexBusyError, IndexFileError
+from ..errors import BackendError, IndexBusyError, IndexFileError, register_secret
 from ..model import DocumentRecord, FileRecord, IntArray, NewFile, UInt32Array
 from ..sketch.lsh import LshParams, stable_argsort
 from .arrays import alive, count_pairs
 from .base import Candidates, SentenceOwners
+
+log = logging.getLogger(__name__)  # notices (a wait for the lock); the CLI shows them on stderr
 
 SCHEMA_VERSION = "redis-1"
 DEFAULT_PREFIX = "chachong"
@@ -131,18 +138,47 @@ def _bytes_hash(reply: Mapping[bytes | str, bytes | str]) -> dict[bytes, bytes]:
     return {_bytes(k): _bytes(v) for k, v in reply.items()}
 
 
+# Query parameters that carry a credential (redis-py passes unknown ones on to the connection).
+_SECRET_PARAMS = frozenset({"password", "pass", "passwd", "pwd", "token", "secret", "auth",
+                            "sentinel_password", "access_token"})
+_USERINFO_RE = re.compile(r"(?<=//)[^/@?#]*@")
+_SECRET_QUERY_RE = re.compile(r"(?i)([?&](?:" + "|".join(sorted(_SECRET_PARAMS)) + r")=)[^&#]*")
+
+
 def redact(location: str) -> str:
-    """The URL without its password, for messages and `location`."""
-    parts = urlsplit(location)
-    if parts.password is None:
-        return location
-    host = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    """The URL with every credential blanked (``***``): the password of the user-info (a bare
+    user-info too: some write ``redis://PASSWORD@host``) and ``?password=``-like parameters.
+    What `location` and every message show."""
+    try:
+        parts = urlsplit(location)
+        netloc = parts.netloc
+        if "@" in netloc:
+            host = netloc.rsplit("@", 1)[1]
+            netloc = f"{parts.username or ''}:***@{host}" if parts.password is not None else f"***@{host}"
+        query = [(k, "***" if k.lower() in _SECRET_PARAMS else v)
+                 for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+        return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="*")))
+    except ValueError:  # not even a URL: blank anything that could be a credential
+        return _SECRET_QUERY_RE.sub(r"\1***", _USERINFO_RE.sub("***@", location))
+
+
+def _register_secrets(location: str) -> None:
+    """Blank the credentials of ``location`` out of every error message, whoever wrote it."""
+    try:
+        parts = urlsplit(location)
+        register_secret(unquote(parts.password or ""))
+        if "@" in parts.netloc and parts.password is None:
+            register_secret(unquote(parts.username or ""))
+        for k, v in parse_qsl(parts.query, keep_blank_values=True):
+            if k.lower() in _SECRET_PARAMS:
+                register_secret(v)
+    except ValueError:
+        pass
 
 
 def parse_location(location: str) -> tuple[str, str, int | None, bool]:
     """(URL for redis-py, key prefix, bucket bits asked for, cluster?) from an index URL."""
+    _register_secrets(location)
     parts = urlsplit(location)
     prefix, bits, cluster, rest = DEFAULT_PREFIX, None, False, []
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
@@ -171,6 +207,11 @@ def _problem(exc: redis.RedisError) -> str:
         return f"cannot reach Redis ({text})"
     if isinstance(exc, redis.ReadOnlyError) or "read only replica" in text:
         return f"this Redis is a read-only replica: index through the primary ({text})"
+    if isinstance(exc, redis.exceptions.OutOfMemoryError) or text.startswith("OOM"):
+        return (f"Redis is out of memory (maxmemory): nothing was committed; give it more memory "
+                f"or free some ({text})")
+    if text.startswith("MISCONF"):
+        return f"Redis cannot write to its disk (full?), so it refuses writes: nothing was committed ({text})"
     return f"Redis answered with an error ({text})"
 
 
@@ -225,6 +266,7 @@ class RedisStore:
         self._sents_key = f"{{{prefix}}}:sents"
         self._edge_key = f"{{{prefix}}}:edge"
         self._lock_key = f"{{{prefix}}}:lock"
+        self._holder_key = f"{{{prefix}}}:lock:holder"  # who holds the lock (for the wait message)
         self._retired_key = f"{{{prefix}}}:retired"
         self._bulk = f"{prefix}:"  # documents, buckets, derived data: no hash tag, spread out
         try:
@@ -565,17 +607,43 @@ class RedisStore:
         lock = self._client.lock(
             self._lock_key, timeout=LOCK_TTL_S, blocking_timeout=BUSY_TIMEOUT_S, thread_local=False
         )
-        if not lock.acquire():
-            raise IndexBusyError(
-                f"index is locked by another writer (waited {BUSY_TIMEOUT_S:.0f} s)",
-                path=self.location,
-            )
+        if not lock.acquire(blocking=False):
+            # Say so before waiting (up to BUSY_TIMEOUT_S): a writer that died holds the lock
+            # until its lease runs out, and a silent minute looks like a hang.
+            holder = self._lock_holder()
+            log.warning("%s: waiting for the write lock, held by %s", self.location, holder)
+            if not lock.acquire():
+                raise IndexBusyError(
+                    f"index is locked by another writer, {holder} (waited {BUSY_TIMEOUT_S:.0f} s)",
+                    path=self.location,
+                )
         try:
+            self._client.set(self._holder_key, json.dumps({
+                "host": socket.gethostname(), "pid": os.getpid(), "since": int(time.time()),
+            }), px=int(LOCK_TTL_S * 1000))
             self._write_locked(new_files, lock)
             self._maybe_vacuum(lock)
         finally:
-            with suppress(LockError):  # expired: the commit was already refused in that case
+            # Released on every way out (an error, Ctrl-C, SIGTERM), so no stale lock makes
+            # the next run wait; best effort, as the connection may be what failed.
+            with suppress(redis.RedisError):
+                self._client.delete(self._holder_key)
+            with suppress(LockError, redis.RedisError):  # expired: the commit was already refused then
                 lock.release()
+
+    def _lock_holder(self) -> str:
+        """Who holds the write lock and for how long, as far as the index says."""
+        raw, ttl_ms = self._client.get(self._holder_key), self._client.pttl(self._lock_key)
+        who = "another writer"
+        with suppress(TypeError, ValueError, KeyError):
+            h = json.loads(raw) if raw is not None else None
+            if isinstance(h, dict):
+                since = time.strftime("%H:%M:%S", time.localtime(int(h["since"])))
+                who = f"{h['host']} pid {int(h['pid'])} since {since}"
+        if ttl_ms is not None and ttl_ms > 0:
+            return (f"{who}; its lease ends in {ttl_ms / 1000:.0f} s unless renewed (a writer that "
+                    f"died frees it then; giving up after {BUSY_TIMEOUT_S:.0f} s)")
+        return who
 
     def _keep_lock(self, lock: Lock, state: dict[str, float]) -> None:
         """Renew the lock while a long run writes; fail if another writer took it over."""
@@ -587,6 +655,7 @@ class RedisStore:
                     "lost the write lock (this run took longer than its lease); nothing was committed",
                     path=self.location,
                 ) from None
+            self._client.pexpire(self._holder_key, int(LOCK_TTL_S * 1000))
             state["renewed"] = time.monotonic()
 
     def _write_locked(self, new_files: Sequence[NewFile], lock: Lock) -> None:  # noqa: PLR0912, PLR0915
