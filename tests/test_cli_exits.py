@@ -105,12 +105,12 @@ def test_index_says_it_waits_for_a_dead_writers_lease_and_for_whom(redis_server,
     prefix = url.split("prefix=")[1].split("&")[0]
     lock, holder = f"{{{prefix}}}:lock", f"{{{prefix}}}:lock:holder"
     with redis_server.client() as c:  # what a writer killed mid-run leaves: its lock, its name
-        c.set(lock, "dead-token", px=3000)
-        c.set(holder, json.dumps({"host": "build-7", "pid": 4242, "since": 1_700_000_000}), px=3000)
+        c.set(lock, "dead-token", px=5000)
+        c.set(holder, json.dumps({"host": "build-7", "pid": 4242, "since": 1_700_000_000}), px=5000)
     t0 = time.monotonic()
     out = _run("index", CORPUS / "000_8b880e3bb4cd86c7.txt", "--index", url, env=env)
     assert out.returncode == 0, out.stderr
-    assert time.monotonic() - t0 > 2  # it did wait for the lease
+    assert time.monotonic() - t0 > 4  # it did wait for the lease (and said so after 2 s)
     [line] = out.stderr.splitlines()
     assert line.startswith(f"chachong: {url}: waiting for the write lock, held by build-7 pid 4242 since ")
     assert re.search(r"; its lease ends in [0-3] s unless renewed \(a writer that died frees it then; "

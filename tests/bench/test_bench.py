@@ -165,7 +165,7 @@ def test_tiered_compaction_keeps_the_big_segment_and_exact_candidates(tmp_path, 
 def test_bench_cli_rejects_bad_sizes_with_exit_2(cli):
     out = cli("bench", "--sizes", "lots")
     assert out.code == 2
-    assert out.stderr.strip() == "chachong: error: --sizes/--phrase-sample/--baseline-up-to: not a size: 'lots' (expected e.g. 1M, 500K, 2000000)"
+    assert out.stderr.strip() == "chachong: error: --sizes/--phrase-sample/--baseline-up-to/--pairs-up-to: not a size: 'lots' (expected e.g. 1M, 500K, 2000000)"
 
 
 def test_redis_is_measured_beside_the_embedded_index(tmp_path, redis_server):

@@ -81,6 +81,7 @@ DEFAULT_PREFIX = "chachong"
 DEFAULT_BUCKET_BITS = 16  # 65,536 buckets: ~100 entries each at ~300K sentences (~14M chars)
 LOCK_TTL_S = 60.0  # a writer that dies frees the index after this long
 BUSY_TIMEOUT_S = 120.0  # how long a writer waits for another one
+NOTICE_AFTER_S = 2.0  # a writer waiting longer than this says for whom (a short wait is normal)
 CONNECT_TIMEOUT_S = 5.0
 RETIRE_GRACE_S = 300  # replaced documents stay readable this long for checks already under way
 PIPELINE_COMMANDS = 1000  # commands per round trip
@@ -607,15 +608,18 @@ class RedisStore:
         lock = self._client.lock(
             self._lock_key, timeout=LOCK_TTL_S, blocking_timeout=BUSY_TIMEOUT_S, thread_local=False
         )
-        if not lock.acquire(blocking=False):
-            # Say so before waiting (up to BUSY_TIMEOUT_S): a writer that died holds the lock
-            # until its lease runs out, and a silent minute looks like a hang.
-            holder = self._lock_holder()
-            log.warning("%s: waiting for the write lock, held by %s", self.location, holder)
-            if not lock.acquire():
+        first_wait = min(NOTICE_AFTER_S, BUSY_TIMEOUT_S)
+        if not lock.acquire(blocking_timeout=first_wait):
+            who, lease = self._lock_holder()
+            waited_on = first_wait < BUSY_TIMEOUT_S
+            if waited_on:
+                # Say so, then wait on (up to BUSY_TIMEOUT_S in all): a writer that died holds
+                # the lock until its lease runs out, and a silent minute looks like a hang.
+                log.warning("%s: waiting for the write lock, held by %s%s", self.location, who, lease)
+            if not waited_on or not lock.acquire(blocking_timeout=BUSY_TIMEOUT_S - first_wait):
+                by = "" if who == "another writer" else f", {who}"
                 raise IndexBusyError(
-                    f"index is locked by another writer, {holder} (waited {BUSY_TIMEOUT_S:.0f} s)",
-                    path=self.location,
+                    f"index is locked by another writer{by} (waited {BUSY_TIMEOUT_S:.0f} s)", path=self.location
                 )
         try:
             self._client.set(self._holder_key, json.dumps({
@@ -631,8 +635,8 @@ class RedisStore:
             with suppress(LockError, redis.RedisError):  # expired: the commit was already refused then
                 lock.release()
 
-    def _lock_holder(self) -> str:
-        """Who holds the write lock and for how long, as far as the index says."""
+    def _lock_holder(self) -> tuple[str, str]:
+        """Who holds the write lock, and (as "; …") how long its lease still runs."""
         raw, ttl_ms = self._client.get(self._holder_key), self._client.pttl(self._lock_key)
         who = "another writer"
         with suppress(TypeError, ValueError, KeyError):
@@ -641,9 +645,9 @@ class RedisStore:
                 since = time.strftime("%H:%M:%S", time.localtime(int(h["since"])))
                 who = f"{h['host']} pid {int(h['pid'])} since {since}"
         if ttl_ms is not None and ttl_ms > 0:
-            return (f"{who}; its lease ends in {ttl_ms / 1000:.0f} s unless renewed (a writer that "
-                    f"died frees it then; giving up after {BUSY_TIMEOUT_S:.0f} s)")
-        return who
+            return who, (f"; its lease ends in {ttl_ms / 1000:.0f} s unless renewed (a writer that "
+                         f"died frees it then; giving up after {BUSY_TIMEOUT_S:.0f} s)")
+        return who, ""
 
     def _keep_lock(self, lock: Lock, state: dict[str, float]) -> None:
         """Renew the lock while a long run writes; fail if another writer took it over."""
