@@ -142,11 +142,13 @@ def test_an_unwritable_cache_folder_costs_no_traceback(tmp_path):
     cache = tmp_path / "cache"
     cache.write_text("a file where the folder should be", encoding="utf-8")
     index = tmp_path / "i.sqlite"
-    out = _run("index", CORPUS / "003_ec39d6286021c7d9.txt", "--index", index,
+    out = _run("index", CORPUS, "--index", index,  # the phrase table of the corpus loads jieba
                env={"XDG_CACHE_HOME": str(cache), "TMPDIR": str(tmp_path)})
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
-    assert not (tmp_path / "jieba.cache").exists()
+    assert not (tmp_path / "jieba.cache").exists()  # not in the shared folder either
+    assert json.loads(_run("phrases", "--json", "--index", index, env={"XDG_CACHE_HOME": str(cache)}).stdout
+                      .splitlines()[0])["phrase"] == "D的二十大精神"
 
 
 def test_interrupt_and_terminate_are_one_line_each(tmp_path):

@@ -93,6 +93,9 @@ def test_markup_and_control_sequences_in_titles_names_and_phrases_are_shown_as_t
     assert phrases.code == 0, phrases.stderr
     _assert_inert(phrases.stdout + phrases.stderr)
     assert "[/]以人民为中心" in _flat(phrases.stdout)
+    csv_out = cli("phrases", "--index", hostile_index, "--min-docs", "3", "--csv")
+    _assert_inert(csv_out.stdout)
+    assert "\\x07\\x08\\x08\\u009b31m\\u202e" in csv_out.stdout  # a phrase with control characters in it
     pairs = cli("pairs", "--index", hostile_index, "--max-docs", "10")
     assert pairs.code == 0, pairs.stderr
     _assert_inert(pairs.stdout + pairs.stderr)

@@ -224,12 +224,15 @@ def render_phrases(table: PhraseTable, console: Console, *, top: int) -> None:
 
 
 def phrases_csv(table: PhraseTable, *, top: int) -> str:
+    """The table as CSV. CSV has no escapes of its own, and is often read in a terminal: text
+    fields show control characters as `visible` does (JSON keeps them exactly, escaped)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["phrase", "docs", "count", "files", "example_doc", "example_context"])
     for p in table.phrases[:top]:
         e = p.examples[0] if p.examples else None
-        writer.writerow([p.phrase, p.docs, p.count, p.files, e.doc if e else "", e.context if e else ""])
+        writer.writerow([visible(p.phrase), p.docs, p.count, p.files, visible(e.doc) if e else "",
+                         visible(e.context) if e else ""])
     return buf.getvalue()
 
 
