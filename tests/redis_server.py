@@ -45,10 +45,12 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process; `url` points at database 0."""
 
-    def __init__(self, workdir: Path, *, cluster: bool = False, args: tuple[str, ...] = ()) -> None:
+    def __init__(self, workdir: Path, *, cluster: bool = False, args: tuple[str, ...] = (),
+                 password: str | None = None) -> None:
         self.workdir = workdir
         self.cluster = cluster
-        self.args = args
+        self.args = args + (("--requirepass", password) if password else ())
+        self.password = password
         self.process: subprocess.Popen | None = None
         self.port = 0
         self.bus_port = 0
@@ -58,7 +60,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def client(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port)
+        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password)
 
     def start(self) -> RedisServer:
         last_error = ""

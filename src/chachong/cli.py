@@ -1,19 +1,34 @@
 """The command line. The only module that parses arguments (typer).
 
 Exit codes: 0 done; 1 ``check --fail-over`` found a draft above the ratio; 2 bad usage,
-unreadable input or an unusable index (one line on stderr, no traceback).
+unreadable input or an unusable index (one line on stderr, no traceback); 130 interrupted
+(SIGINT), 143 terminated (SIGTERM), 141 stdout closed early (``chachong … | head``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+import os
+import signal
 import sys
+import threading
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Annotated, Any, Protocol, runtime_checkable
+from types import FrameType
+from typing import IO, TYPE_CHECKING, Annotated, Any, Protocol, TextIO, cast, runtime_checkable
 
 import typer
 
-from .errors import ChachongError, IndexFileError, UsageError
+from . import __version__
+from .errors import ChachongError, IndexFileError, InputError, UsageError, without_secrets
+from .report.format import name_text, pct, visible
 from .store import Store
+
+if TYPE_CHECKING:
+    from .text.reading import SourceText
 
 app = typer.Typer(
     name="chachong",
@@ -41,9 +56,28 @@ HtmlOption = Annotated[
 ]
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"chachong {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_show_version)
+    ] = False,
+) -> None:
+    """查重: find copied passages and stock phrases in Chinese official documents."""
+
+
 def _location(index: str | None) -> str:
     from .indexer import default_index_location
 
+    if index is not None and not index.strip():
+        # An empty --index (a variable that expanded to nothing) must not quietly mean the
+        # default index: the user named one, and indexing into another would be a surprise.
+        raise UsageError("--index is empty: give an index file or a redis:// URL (or leave the option out)")
     return index or default_index_location()
 
 
@@ -102,7 +136,7 @@ def index(
 ) -> int:
     """Add files or folders to the index (incremental: unchanged files are skipped)."""
     from .indexer import index_paths
-    from .library.lifecycle import Terminated, first_run
+    from .library.lifecycle import first_run
     from .phrases.worker import BackgroundPhraseTable
     from .report.jsonl import json_line
     from .report.terminal import console_for, progress_bar, render_index_report
@@ -114,29 +148,23 @@ def index(
         collection = _collection_name(collection)
     location = _location(index)
     created = not store_exists(location)
-    try:
-        # A first run that does not complete (an error, Ctrl-C, SIGTERM) leaves no index behind.
-        with first_run(location, created=created):
-            store = open_store(location, create=True)
-            # The phrase table is computed here, so the next check need not: beside MinHash and
-            # the write, in a second process, when the run is large enough to gain from it.
-            phrases = BackgroundPhraseTable(location)
-            try:
-                with progress_bar("indexing") as update:
-                    report = index_paths(store, paths or [], on_progress=update, on_split=phrases.start,
-                                         collection=collection, prune=prune)
-                if report.documents or report.pruned or report.moved:
-                    phrases.finish(store)
-                shown = store.location
-            finally:
-                phrases.cancel()
-                store.close()
-    except Terminated:
-        print("chachong: terminated", file=sys.stderr)
-        return Terminated.exit_code
-    except KeyboardInterrupt:  # typer turns it into exit status 130 without a word: say it
-        print("chachong: interrupted", file=sys.stderr)
-        return 130
+    # A first run that does not complete (an error, Ctrl-C, SIGTERM: `Interrupted`, raised by
+    # main's handlers) leaves no index behind; the one line is main's.
+    with first_run(location, created=created):
+        store = open_store(location, create=True)
+        shown = store.location  # as users see it: a Redis password blanked
+        # The phrase table is computed here, so the next check need not: beside MinHash and
+        # the write, in a second process, when the run is large enough to gain from it.
+        phrases = BackgroundPhraseTable(location)
+        try:
+            with progress_bar("indexing") as update:
+                report = index_paths(store, paths or [], on_progress=update, on_split=phrases.start,
+                                     collection=collection, prune=prune)
+            if report.documents or report.pruned or report.moved:
+                phrases.finish(store)
+        finally:
+            phrases.cancel()
+            store.close()
     if json_out:
         print(json_line({
             "index": shown, "added": list(report.added), "replaced": list(report.replaced),
@@ -166,6 +194,10 @@ def remove(
     try:
         with store.snapshot() as view:
             removal = resolve_removal(view, targets)
+        if removal.unknown:
+            for problem in removal.unknown:  # every target that names nothing, one line each
+                _error_line(problem)
+            return 2
         store.remove(paths=removal.files, documents=[e.id for e in removal.documents])
         left, shown = store.library_info(), store.location
     finally:
@@ -175,7 +207,7 @@ def remove(
                          "removed_documents": [e.name for e in removal.documents],
                          "removed": removal.count, "documents": left.documents, "works": left.works}))
     else:
-        print(f"{shown}: removed {removal.count} document(s) ({len(removal.files)} whole file(s)); "
+        print(f"{visible(shown)}: removed {removal.count} document(s) ({len(removal.files)} whole file(s)); "
               f"{left.documents} documents in {left.works} works left")
     return 0
 
@@ -232,7 +264,6 @@ def check(
     from .match.check import CheckOptions, check_text
     from .report.jsonl import json_line
     from .report.terminal import console_for, render_check
-    from .text.reading import read_text
 
     if fail_over is not None and not 0.0 <= fail_over <= 1.0:
         raise UsageError(f"--fail-over takes a ratio between 0 and 1, got {fail_over}")
@@ -241,20 +272,20 @@ def check(
     options = CheckOptions(common_docs=common_docs)
     if html is not None:
         _check_writable(html)
-    from .text.reading import MAX_DRAFT_BYTES
-
-    # All inputs are validated before any work; a draft is held to the smaller draft limit.
-    sources = [read_text(p, max_bytes=MAX_DRAFT_BYTES) for p in drafts]
+    sources, bad = _read_drafts(drafts)
+    if not sources:
+        return 2
     store = _open_for_reading(index)
-    over = False
+    over = []
     results = []
     try:
         console = console_for(sys.stdout)
         for src in sources:
-            result = check_text(store, src.text, file=str(src.path), options=options, exclude=exclude or (),
+            result = check_text(store, src.text, file=name_text(str(src.path)), options=options, exclude=exclude or (),
                                 sha256=src.sha256, draft_path=label_for(Path(src.path)))
             results.append(result)
-            over |= fail_over is not None and result.copy_ratio > fail_over
+            if fail_over is not None and result.copy_ratio > fail_over:
+                over.append(result)
             if json_out:
                 print(json_line(result.to_json()))
             else:
@@ -265,7 +296,30 @@ def check(
         from .report.html import render_check_html
 
         _write_html(html, render_check_html(results))
-    return 1 if over else 0
+    sys.stdout.flush()  # the reports first, then what the exit status is about
+    for result in over:
+        print(f"chachong: {visible(result.file)}: copy ratio {pct(result.copy_ratio)} is above "
+              f"--fail-over {pct(fail_over or 0.0)}", file=sys.stderr)
+    return 2 if bad else 1 if over else 0
+
+
+def _read_drafts(drafts: list[Path]) -> tuple[list[SourceText], int]:
+    """The drafts that can be read, and how many cannot (each reported on its own line).
+
+    All are read before any work, each held to the smaller draft limit; a bad one does not
+    stop the others from being checked (the exit status says so at the end).
+    """
+    from .text.reading import MAX_DRAFT_BYTES, read_text
+
+    sources = []
+    bad = 0
+    for p in drafts:
+        try:
+            sources.append(read_text(p, max_bytes=MAX_DRAFT_BYTES))
+        except InputError as exc:
+            _error_line(exc)
+            bad += 1
+    return sources, bad
 
 
 @app.command()
@@ -325,13 +379,14 @@ def pairs(
     """Which indexed documents share text (beyond stock phrasing) with which, ranked."""
     from .match.pairs import find_pairs
     from .report.jsonl import json_line
-    from .report.terminal import console_for, index_line, render_pairs
+    from .report.terminal import console_for, index_line, progress_bar, render_pairs
 
     if html is not None:
         _check_writable(html)
     store = _open_for_reading(index)
     try:
-        result = find_pairs(store, max_docs=max_docs)
+        with progress_bar("comparing documents") as update:
+            result = find_pairs(store, max_docs=max_docs, on_progress=update)
         shown, info = store.location, store.library_info()
     finally:
         store.close()
@@ -373,6 +428,10 @@ def bench(
         str, typer.Option("--baseline-up-to", metavar="SIZE", help="Run the datasketch baseline on the "
                           "libraries up to SIZE characters (it takes ~8 s per million; 0: never).")
     ] = "10M",
+    pairs_up_to: Annotated[
+        str, typer.Option("--pairs-up-to", metavar="SIZE", help="Run `chachong pairs` on the libraries "
+                          "up to SIZE characters (0: never).")
+    ] = "10M",
 ) -> int:
     """Benchmark indexing and checking on synthetic 素材库 libraries, beside datasketch."""
     from .bench.library import parse_sizes
@@ -384,10 +443,11 @@ def bench(
         size_list = parse_sizes(sizes)
         sample = parse_sizes(phrase_sample)[0] if phrase_sample else None
         baseline_max = 0 if baseline_up_to.strip() == "0" else parse_sizes(baseline_up_to)[0]
+        pairs_max = 0 if pairs_up_to.strip() == "0" else parse_sizes(pairs_up_to)[0]
     except ValueError as exc:
-        raise UsageError(f"--sizes/--phrase-sample/--baseline-up-to: {exc}") from None
+        raise UsageError(f"--sizes/--phrase-sample/--baseline-up-to/--pairs-up-to: {exc}") from None
     result = run_bench(sizes=size_list, out_dir=out, index_location=index, phrase_sample_chars=sample,
-                       baseline_max_chars=baseline_max,
+                       baseline_max_chars=baseline_max, pairs_max_chars=pairs_max,
                        log=lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
         save_plot(result, plot)
@@ -449,7 +509,7 @@ def _write_html(path: Path, page: str) -> None:
         path.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write the report ({exc.strerror or exc})", path=path) from None
-    print(f"chachong: report written to {path}", file=sys.stderr)
+    print(f"chachong: report written to {visible(name_text(str(path)))}", file=sys.stderr)
 
 
 @runtime_checkable
@@ -459,7 +519,126 @@ class _Showable(Protocol):
     def show(self, file: IO[Any] | None = None) -> None: ...
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code per kind of failure
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM, raised where the program is, so cleanups (the rollback, the Redis
+    lock's release, the phrase worker's end) run before the one-line message. Our own, not
+    KeyboardInterrupt: the (vendored) click layer turns that into a silent exit 130."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _ClosedPipe(BaseException):
+    """stdout was closed by its reader (``chachong … | head``)."""
+
+
+class _GuardedStdout:
+    """stdout whose closing by the reader ends the command quietly: a BrokenPipeError would
+    be turned into exit 1 by the (vendored) click layer, and Python would then print
+    "Exception ignored" when flushing at exit."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise _ClosedPipe from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise _ClosedPipe from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signum, signal.SIG_DFL)  # a second one ends the process outright
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _signals_and_pipes() -> Iterator[TextIO]:
+    """SIGINT/SIGTERM raised as `Interrupted`; stdout guarded. Yields the real stdout."""
+    stdout = sys.stdout
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {s: signal.signal(s, _on_signal) for s in _SIGNALS}
+    sys.stdout = cast(TextIO, _GuardedStdout(stdout))
+    try:
+        yield stdout
+    finally:
+        sys.stdout = stdout
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _error_line(exc: ChachongError) -> None:
+    print(f"chachong: error: {exc}", file=sys.stderr)
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a closed stdout at /dev/null, so the flush at exit has nowhere to fail."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+
+
+class _Notices(logging.Handler):
+    """Notices of the library (``logging`` under "chachong", e.g. a wait for the write lock)
+    as ``chachong: …`` lines on stderr: one line each (an error's traceback below it),
+    control characters made visible, no credentials."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = " ".join(visible(without_secrets(record.getMessage()), keep_breaks=True).split())
+        if record.exc_info:  # an error the server logs (`chachong serve`): its traceback too
+            trace = logging.Formatter().formatException(record.exc_info)
+            text += "\n" + visible(without_secrets(trace), keep_breaks=True)
+        print(f"chachong: {text}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _notices() -> Iterator[None]:
+    logger = logging.getLogger("chachong")
+    handler = _Notices(logging.INFO)
+    logger.addHandler(handler)
+    level, logger.level = logger.level, logging.INFO
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def main(argv: list[str] | None = None) -> int:
+    with _signals_and_pipes() as stdout, _notices():
+        try:
+            code = _run(argv)
+            sys.stdout.flush()
+        except _ClosedPipe:
+            _silence(stdout)
+            return 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader left
+        except (KeyboardInterrupt, Interrupted) as exc:
+            signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+            print(f"chachong: {'terminated' if signum == signal.SIGTERM else 'interrupted'}", file=sys.stderr)
+            return 128 + signum
+        except Exception:  # noqa: BLE001 - a bug: its traceback, but never a credential or a control sequence
+            trace = visible(without_secrets(traceback.format_exc()), keep_breaks=True)
+            sys.stderr.write(f"{trace}chachong: internal error (a bug; please report it with the lines above)\n")
+            return 1
+        return code
+
+
+def _run(argv: list[str] | None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="chachong", standalone_mode=False)
@@ -469,17 +648,16 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code
         print("chachong: aborted", file=sys.stderr)
         return 130
     except typer.TyperException as exc:  # usage errors of the (vendored) click parser
+        # Its message quotes what was typed (a file name, say): shown with control
+        # characters made visible, like every other message.
+        shown = io.StringIO()
         if isinstance(exc, _Showable):
-            exc.show(file=sys.stderr)
+            exc.show(file=shown)
         else:  # no such exception is raised today: every one typer raises can show itself
-            print(f"chachong: error: {exc.format_message()}", file=sys.stderr)
+            shown.write(f"chachong: error: {exc.format_message()}\n")
+        sys.stderr.write(visible(shown.getvalue(), keep_breaks=True))
         return 2
     except ChachongError as exc:
-        print(f"chachong: error: {exc}", file=sys.stderr)
+        _error_line(exc)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("chachong: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
     return result if isinstance(result, int) else 0

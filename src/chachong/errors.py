@@ -6,6 +6,8 @@ single line ``chachong: error: FILE: problem`` and exit with status 2.
 
 from __future__ import annotations
 
+from .report.format import visible
+
 # Longest problem text we print: messages from SQLite or decoders can quote whole
 # damaged values; the user needs the gist on one line, not kilobytes of mojibake.
 MAX_PROBLEM_CHARS = 300
@@ -13,13 +15,28 @@ MAX_PROBLEM_CHARS = 300
 
 def one_line(problem: str, *, limit: int = MAX_PROBLEM_CHARS) -> str:
     """``problem`` on one line: whitespace runs (newlines included) become one space,
-    non-printable characters are dropped, and the text is cut to ``limit`` characters."""
-    flat = " ".join("".join(ch for ch in str(problem) if ch.isprintable() or ch.isspace()).split())
+    control characters are shown as escapes (`visible`), and the text is cut to ``limit``
+    characters."""
+    flat = " ".join(visible(str(problem), keep_breaks=True).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _escape_breaks(text: str) -> str:
-    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+# Secrets the user handed us (a Redis password in the index URL): never part of a message,
+# whatever library wrote the message. Filled by the code that parses a location.
+_SECRETS: set[str] = set()
+MIN_SECRET_CHARS = 4  # shorter ones would blank innocent text; the URL redaction covers them
+
+
+def register_secret(secret: str) -> None:
+    """Blank ``secret`` out of every error message from now on."""
+    if len(secret) >= MIN_SECRET_CHARS:
+        _SECRETS.add(secret)
+
+
+def without_secrets(text: str) -> str:
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 class ChachongError(Exception):
@@ -30,9 +47,10 @@ class ChachongError(Exception):
     def __init__(self, problem: str, *, path: object | None = None) -> None:
         # One line always: the CLI promises a single ``chachong: error: FILE: problem`` line
         # even when the problem comes from SQLite's multi-line integrity report.
-        self.problem = one_line(problem)
-        # A path is printed as it is (spaces matter), only line breaks are escaped.
-        self.path = None if path is None else _escape_breaks(str(path))
+        self.problem = one_line(without_secrets(problem))
+        # A path is printed as it is (spaces matter); line breaks, control characters and
+        # bytes that are not UTF-8 are shown as escapes, so a file name cannot forge a line.
+        self.path = None if path is None else visible(without_secrets(str(path)))
         super().__init__(f"{self.path}: {self.problem}" if self.path else self.problem)
 
 

@@ -7,7 +7,9 @@ anything is written, and a run killed half-way leaves the index as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -21,11 +23,12 @@ from .library.ads import ad_like
 from .library.linking import RunDocument, link_documents
 from .library.naming import choose_name, relative_name
 from .model import DEFAULT_COLLECTION, FileRecord, Link, NewDocument, NewFile
+from .report.format import name_text
 from .sketch.keys import sketch_sentences
 from .sketch.lsh import LshParams
 from .store import Store, open_store, store_exists
 from .text.normalize import normalize
-from .text.reading import SUPPORTED_SUFFIXES, SourceText, read_text
+from .text.reading import SUPPORTED_SUFFIXES, SourceText, file_kind_problem, read_text
 from .text.splitting import DocumentSpan, Split, line_key, split_documents
 
 BUNDLED_LABEL = "corpus"
@@ -76,35 +79,49 @@ def bundled_corpus_dir() -> Path:
     raise ChachongError("the bundled corpus is missing from this installation")
 
 
+def user_cache_dir() -> Path:
+    """chachong's per-user cache folder: ``$XDG_CACHE_HOME/chachong`` (``~/.cache/chachong``)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "chachong"
+
+
 def default_index_location() -> str:
     """``$CHACHONG_INDEX``, else the per-user cache file holding the bundled corpus."""
     env = os.environ.get("CHACHONG_INDEX")
     if env:
         return env
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(cache, "chachong", "index.sqlite")
+    return str(user_cache_dir() / "index.sqlite")
 
 
 def label_for(path: Path) -> str:
-    """How a file is named in the index: corpus/NAME for the bundled corpus, else its absolute path."""
+    """How a file is named in the index: corpus/NAME for the bundled corpus, else its absolute
+    path; bytes of the name that are not UTF-8 as ``\\xNN`` (`format.name_text`)."""
     resolved = path.resolve()
     try:
         bundled = bundled_corpus_dir().resolve()
         if resolved.is_relative_to(bundled):
-            return f"{BUNDLED_LABEL}/{resolved.relative_to(bundled).as_posix()}"
+            return name_text(f"{BUNDLED_LABEL}/{resolved.relative_to(bundled).as_posix()}")
     except ChachongError:
         pass
-    return str(resolved)
+    return name_text(str(resolved))
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")  # a byte that was not UTF-8, as `name_text` wrote it
 
 
 def disk_path(label: str) -> Path:
-    """Where the file indexed as ``label`` is on disk (the inverse of `label_for`)."""
+    """Where the file indexed as ``label`` is on disk (the inverse of `label_for`): a label
+    with ``\\xNN`` escapes names the file whose name has those bytes, unless a file is named
+    with the escapes written out."""
+    path = Path(label)
     if label.startswith(BUNDLED_LABEL + "/"):
-        try:
-            return bundled_corpus_dir() / label[len(BUNDLED_LABEL) + 1 :]
-        except ChachongError:
-            pass
-    return Path(label)
+        with contextlib.suppress(ChachongError):
+            path = bundled_corpus_dir() / label[len(BUNDLED_LABEL) + 1 :]
+    if not os.path.lexists(path) and _ESCAPED_BYTE.search(str(path)):
+        raw = _ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), str(path))
+        if os.path.lexists(raw):
+            return Path(raw)
+    return path
 
 
 def missing_files(files: Iterable[FileRecord], paths: Sequence[str | Path]) -> list[str]:
@@ -122,7 +139,13 @@ def missing_files(files: Iterable[FileRecord], paths: Sequence[str | Path]) -> l
 
 
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to index: named files as they are, folders walked (sorted) for readable types."""
+    """Files to index: named files as they are, folders walked (sorted) for readable types.
+
+    Inside folders, entries that are not regular files (FIFOs, sockets, devices, broken
+    symbolic links: `reading.file_kind_problem`) and files of other types are listed as
+    skipped with the reason (the path as `format.name_text` writes it); directories and
+    hidden entries are passed over.
+    """
     files: list[Path] = []
     skipped: list[tuple[str, str]] = []
     for raw in paths:
@@ -130,13 +153,16 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[s
         if not path.exists():
             raise InputError("no such file or directory", path=path)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
+            for child in sorted(path.rglob("*")):
+                if any(part.startswith(".") for part in child.relative_to(path).parts) or child.is_dir():
                     continue
-                if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                problem = file_kind_problem(child)
+                if problem is None and child.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    problem = f"unsupported file type {child.suffix or '(none)'}"
+                if problem is None:
                     files.append(child)
                 else:
-                    skipped.append((str(child), f"unsupported file type {child.suffix or '(none)'}"))
+                    skipped.append((name_text(str(child)), problem))
         else:
             files.append(path)
     return files, skipped
@@ -209,7 +235,7 @@ def encode_file(
     )
 
 
-def index_paths(  # noqa: PLR0915 - one run, in steps
+def index_paths(  # noqa: PLR0912, PLR0915 - one run, in steps
     store: Store, paths: Sequence[str | Path], *, on_progress: Progress | None = None,
     on_split: OnSplit | None = None, collection: str | None = None, prune: bool = False,
     labels: Mapping[Path, str] | None = None,
@@ -235,22 +261,24 @@ def index_paths(  # noqa: PLR0915 - one run, in steps
     sources: list[tuple[str, SourceText]] = []
     unchanged: list[str] = []
     replaced: list[str] = []  # already indexed with other content
-    seen: set[str] = set()
+    seen: dict[str, Path] = {}  # label -> the file it names
     for path in files:
         given = labels.get(path) if labels else None
         label = given or label_for(path)
         if label in seen:
+            if seen[label] != path.resolve():  # "a\xff" written out, beside a name with byte 0xff
+                skipped.append((name_text(str(path)), f"its name reads the same as {name_text(str(seen[label]))}'s"))
             continue
-        seen.add(label)
+        seen[label] = path.resolve()
         # A received file is named as it was sent (its label's last part); clashes are resolved
         # by choose_name like any other.
-        wanted[label] = given.rsplit("/", 1)[-1] if given else relative_name(path, roots)
+        wanted[label] = given.rsplit("/", 1)[-1] if given else name_text(relative_name(path, roots))
         try:
             source = read_text(path)
         except InputError as exc:
             if path.resolve() in explicit:
                 raise
-            skipped.append((str(path), exc.problem))
+            skipped.append((name_text(str(path)), exc.problem))
             continue
         stored_sha = store.file_sha256(label)
         if stored_sha == source.sha256:

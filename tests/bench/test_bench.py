@@ -72,8 +72,12 @@ def test_smoke_run_measures_both_tools_and_renders(tmp_path):
     # Both latencies were measured (a check takes time), the process one with start-up on top.
     assert 0 < size.check["p50_s"] < size.check["process_p50_s"]
     assert size.add is not None and size.add["documents"] == 2
+    # pairs ran on the same index: every indexed document, a count of pairs, its own memory.
+    assert size.pairs is not None and size.pairs["peak_rss"] > 0 and size.pairs["pairs"] >= 0
+    assert size.pairs["documents"] == size.documents or abs(size.pairs["documents"] - size.documents) <= size.files
     table = render_table(result)
     assert "chachong index" in table and "datasketch (README)" in table and "adding 2 documents" in table
+    assert "pairs wall s" in table
     assert json.loads(json.dumps(result.to_json()))["sizes"][0]["chars"] == size.chars
 
 
@@ -161,7 +165,7 @@ def test_tiered_compaction_keeps_the_big_segment_and_exact_candidates(tmp_path, 
 def test_bench_cli_rejects_bad_sizes_with_exit_2(cli):
     out = cli("bench", "--sizes", "lots")
     assert out.code == 2
-    assert out.stderr.strip() == "chachong: error: --sizes/--phrase-sample/--baseline-up-to: not a size: 'lots' (expected e.g. 1M, 500K, 2000000)"
+    assert out.stderr.strip() == "chachong: error: --sizes/--phrase-sample/--baseline-up-to/--pairs-up-to: not a size: 'lots' (expected e.g. 1M, 500K, 2000000)"
 
 
 def test_redis_is_measured_beside_the_embedded_index(tmp_path, redis_server):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -199,3 +200,68 @@ def test_pairs_agree_with_check_on_the_sample_draft(tmp_path, corpus_store):
     assert [p.b.doc for p in with_draft] == [s.source.doc for s in checked.sources]
     assert [round(p.share_a, 4) for p in with_draft] == [round(s.share, 4) for s in checked.sources]
     assert [p.shared_chars for p in with_draft] == [s.chars for s in checked.sources]
+
+
+# -- bounded work (issue 15 item 7) -------------------------------------------------------------
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+@pytest.mark.parametrize(("max_docs", "golden", "stock"), [
+    (None, "pairs-corpus.jsonl", 27), (2, "pairs-corpus-max2.jsonl", 43), (10, "pairs-corpus-max10.jsonl", 11),
+])
+def test_bundled_corpus_pairs_are_those_of_the_unbounded_version(corpus_store, max_docs, golden, stock, monkeypatch):
+    """Buckets capped and pairs verified lazily, the bundled corpus gives the pairs and the
+    sentences set aside that pairing every bucket and aligning every pair gave (the golden
+    files: recorded by the unbounded find_pairs of commit 837e666 on today's phrase table)."""
+    from chachong.match import pairs as module
+
+    result = find_pairs(corpus_store, max_docs=max_docs)
+    rows = [json.dumps(p.to_json(), ensure_ascii=False) for p in result.pairs]
+    assert rows == (GOLDEN / golden).read_text(encoding="utf-8").splitlines()
+    assert result.stock_sentences == stock
+    monkeypatch.setattr(module, "BUCKET_DOCS_FACTOR", 10**6)  # no bucket capped: the same, passages too
+    assert find_pairs(corpus_store, max_docs=max_docs) == result
+
+
+def test_a_sentence_in_twenty_thousand_documents_forms_no_pair_and_is_stock():
+    """20,000 documents sharing one sentence: the bucket is capped before pairs are formed
+    (unbounded: 2×10^8 pairs per band, killed at 20 GB), in little memory."""
+    import tracemalloc
+
+    from chachong.match.pairs import bucket_pairs
+
+    rng = np.random.default_rng(0)
+    n_docs, bands = 20_000, 21
+    shared = rng.integers(-(2**62), 2**62, size=bands)
+    # Per document: the shared sentence, then two of its own; documents 0 and 1 share one more.
+    keys = rng.integers(-(2**62), 2**62, size=(3 * n_docs, bands))
+    keys[0::3] = shared
+    keys[4] = keys[1]
+    owner = np.repeat(np.arange(n_docs), 3)
+    tracemalloc.start()
+    found = bucket_pairs(keys, owner, max_docs=70)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert found.pairs.tolist() == [[1, 4]]
+    assert np.flatnonzero(found.capped).tolist() == list(range(0, 3 * n_docs, 3))
+    assert peak < 100 * 2**20  # bytes: the arrays of 60,000 sentences, nothing quadratic
+
+
+def test_capped_sentences_are_set_aside_and_the_rest_still_pairs(tmp_path):
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    n = 30  # more than BUCKET_DOCS_FACTOR × max_docs (8 × 3) documents share the stock sentence
+    for i in range(n):
+        own = "".join(chr(0x4E00 + (i * 97 + k * 13) % 20_000) for k in range(40))
+        body = [STOCK, own + "。"] + ([SHARED] if i < 2 else [])
+        (folder / f"d{i:02d}.txt").write_text(f"单位{i}总结\n\n" + "\n".join(body) + "\n结束语各不相同" + own[:9] + "。\n",
+                                              encoding="utf-8")
+    calls = []
+    with open_store(tmp_path / "i.sqlite", create=True) as store:
+        index_paths(store, [folder])
+        result = find_pairs(store, max_docs=3, on_progress=lambda done, total, what: calls.append((done, total, what)))
+    assert [(p.a.doc, p.b.doc) for p in result.pairs] == [("d00.txt#1", "d01.txt#1")]
+    assert result.pairs[0].shared_chars == counted(SHARED)
+    assert result.stock_sentences >= n  # the stock sentence of every document
+    # progress was reported: documents read, then pairs compared, up to their totals
+    assert calls[0][:2] == (0, n) and calls[-1][0] == calls[-1][1] and calls[-1][2] == "comparing sentences"

@@ -11,7 +11,7 @@ import pytest
 
 from chachong.text.reading import MAX_DRAFT_BYTES, MAX_FILE_BYTES
 
-from ..conftest import CORPUS, REPO
+from ..conftest import CORPUS, REPO, CliResult
 from ..drafts import ORIGINAL_OPENING
 from ..fixtures_inputs import (
     SMALL_FILE,
@@ -72,9 +72,10 @@ def test_bad_draft_is_one_line_exit_2(cli, small_index, tmp_path, case):
     before, state = file_digest(small_index), docs_state(cli, small_index)
     out = cli("check", path, "--index", small_index)
     assert_one_line_error(out, str(path), BAD_INPUTS[case][2])
-    # Drafts are all read before the index is opened: a bad one changes nothing.
+    # In a batch, the bad draft is named on its own line, the good one still checked, exit 2.
     out = cli("check", SAMPLE, path, "--json", "--index", small_index)
-    assert_one_line_error(out, str(path), BAD_INPUTS[case][2])
+    assert out.code == 2 and [json.loads(line)["file"] for line in out.stdout.splitlines()] == [str(SAMPLE)]
+    assert_one_line_error(CliResult(2, "", out.stderr), str(path), BAD_INPUTS[case][2])
     assert file_digest(small_index) == before and docs_state(cli, small_index) == state
 
 

@@ -9,6 +9,7 @@ then measures, each in its own process so that peak memory is the child's own:
   the same shingles (run only on libraries small enough for it to finish in reasonable time);
 * checking a 5,000-character draft: in-process (``check_text``) and as a whole
   ``chachong check`` process;
+* ``pairs``, the reuse map between all indexed documents (on sizes up to a limit);
 * adding 1,000 documents to the largest index.
 
 Nothing in the index or check path imports this package.
@@ -114,6 +115,19 @@ def _check_child(location: str, draft: str, repeats: int) -> None:
                       "copy_ratio": result.copy_ratio, "passages": len(result.passages)}))
 
 
+def _pairs_child(location: str) -> None:
+    """Child process: what ``chachong pairs`` computes (every pair of indexed documents)."""
+    from ..match.pairs import find_pairs
+    from ..store import open_store
+
+    t0 = time.perf_counter()
+    with open_store(location) as store:
+        result = find_pairs(store)
+    print(json.dumps({"seconds": time.perf_counter() - t0, "pairs": len(result.pairs),
+                      "documents": len(result.documents), "stock_sentences": result.stock_sentences,
+                      "max_docs": result.max_docs}))
+
+
 def _call(func: str, *args: object) -> list[str]:
     return _python(f"from chachong.bench.runner import {func}; {func}(*{args!r})")
 
@@ -152,6 +166,7 @@ class SizeResult:
     baseline: dict[str, Any] | None = None  # datasketch, only on sizes it finishes in reasonable time
     check: dict[str, Any] = field(default_factory=dict)
     add: dict[str, Any] | None = None  # adding ADDED_DOCUMENTS documents to this index
+    pairs: dict[str, Any] | None = None  # `chachong pairs` on this index, on sizes up to a limit
     redis: dict[str, Any] | None = None  # {"index": …, "check": …} on Redis, beside the embedded file
 
 
@@ -233,6 +248,7 @@ def run_bench(
     out_dir: Path,
     index_location: str | None = None,
     baseline_max_chars: int = 10_000_000,
+    pairs_max_chars: int = 10_000_000,
     check_repeats: int = 15,
     process_repeats: int = 5,
     add_documents: int = ADDED_DOCUMENTS,
@@ -244,7 +260,8 @@ def run_bench(
 
     ``index_location``: where to build each index; ``{size}`` in it is replaced by the size
     (default: ``out_dir/index-SIZE.sqlite``, rebuilt from scratch on every run). The
-    baseline runs on sizes up to ``baseline_max_chars``. Documents are added to the index
+    baseline runs on sizes up to ``baseline_max_chars``, ``pairs`` on sizes up to
+    ``pairs_max_chars`` (on the embedded index). Documents are added to the index
     of the largest size. ``phrase_sample_chars`` overrides the size of the sample the
     stock-phrase table is computed from (default: chachong's own limit).
     """
@@ -288,6 +305,10 @@ def run_bench(
             }
         say("  check a 5,000-character draft")
         r.check = _measure_check(location, draft, check_repeats, process_repeats)
+        if n <= pairs_max_chars:
+            say("  pairs")
+            child = _run_child(_call("_pairs_child", location))
+            r.pairs = {"seconds": round(child.seconds, 3), "peak_rss": child.peak_rss, **child.output}
         if redis_location:
             say("  the same on Redis")
             r.redis = {

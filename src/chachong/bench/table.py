@@ -62,6 +62,14 @@ def render_table(result: BenchResult) -> str:
                          f"{c['process_p50_s']:.2f} s", f"{c['process_p95_s']:.2f} s",
                          _mb(c["process_peak_rss"]), f"{c['copy_ratio']:.1%}"))
     lines += _align(rows)
+    rows = [("library", "documents", "pairs wall s", "peak memory", "pairs found", "stock sentences set aside")]
+    for s in result.sizes:
+        if s.pairs:
+            p = s.pairs
+            rows.append((_chars(s.chars), f"{p['documents']:,}", f"{p['seconds']:.1f}", _mb(p["peak_rss"]),
+                         f"{p['pairs']:,}", f"{p['stock_sentences']:,} (in more than {p['max_docs']} documents)"))
+    if len(rows) > 1:
+        lines += ["", *_align(rows)]
     for s in result.sizes:
         if s.add:
             a = s.add

@@ -32,8 +32,9 @@ from .table import (
     MAX_CORPUS_CHARS,
     PhraseSource,
     PhraseTable,
-    compute_phrases,
+    all_phrases,
     default_min_docs,
+    restrict,
     table_from_dict,
     table_to_json,
 )
@@ -89,12 +90,10 @@ class BackgroundPhraseTable:
         self.in_background = True
 
     def finish(self, store: Store) -> PhraseTable:
-        """The table of ``store`` as committed, cached in it."""
+        """The (default) table of ``store`` as committed; its base table is cached in it."""
         payload = self._collect()
-        if payload is not None and cache_if_current(
-            store, payload["min_docs"], payload["generation"], payload["table"]
-        ):
-            return table_from_dict(payload["table"])
+        if payload is not None and cache_if_current(store, payload["generation"], payload["table"]):
+            return restrict(table_from_dict(payload["table"]), default_min_docs(store.library_info().works))
         return phrase_table(store, max_chars=self._max_chars)
 
     def cancel(self) -> None:
@@ -186,7 +185,8 @@ def read_request(stream: IO[bytes]) -> tuple[str, int, list[NewFileDocuments]]:
 
 
 def table_after_write(location: str, files: list[NewFileDocuments], *, max_chars: int) -> dict[str, Any]:
-    """The default table of the index at ``location`` as it will be once ``files`` are in.
+    """The base table (`all_phrases`) of the index at ``location`` as it will be once
+    ``files`` are in.
 
     With the generation that state will have, so the writer caches it only if that is the
     state it committed.
@@ -202,13 +202,12 @@ def table_after_write(location: str, files: list[NewFileDocuments], *, max_chars
         [d for d in docs if d.id in heads] + [d for d in new_docs if (d.file, d.ordinal) in heads],
         key=lambda d: (d.file, d.ordinal),
     )
-    min_docs = default_min_docs(len(heads))
-    table = compute_phrases(everything, min_docs=min_docs, max_chars=max_chars)
+    table = all_phrases(everything, max_chars=max_chars)
     names = [(d.file_name, d.ordinal) for d in docs if d.id in heads]
     names += [(d.file_name, d.ordinal) for d in new_docs if (d.file, d.ordinal) in heads]
     return {
         "generation": generation_of(sorted(kept + [(f.path, f.sha256) for f in files]), works=works_digest(names)),
-        "min_docs": min_docs, "table": table_to_json(table),
+        "table": table_to_json(table),
     }
 
 
@@ -233,7 +232,7 @@ def _first_members(
 
 
 class _NewDocument:
-    """A document of a file being indexed, as `compute_phrases` reads one.
+    """A document of a file being indexed, as `all_phrases` reads one.
 
     Its text is cut from the file's only when read: the phrase table reads a sample, and
     at 90M characters a copy of every document would double the worker's memory.

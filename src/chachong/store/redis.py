@@ -23,7 +23,9 @@ Layout (never pickle: strings, JSON and raw little-endian numpy buffers):
   document id -> its document-level LSH keys (int64 each); ``{P}:dband`` (hash): band byte +
   key -> packed uint32 ids of the documents with that key (what an ``index`` run looks its
   documents' reprints up in);
-* ``{P}:lock``: the writers' lock (redis-py's `Lock`: token, timeout, atomic release);
+* ``{P}:lock``: the writers' lock (redis-py's `Lock`: token, timeout, atomic release), and
+  ``{P}:lock:holder``: host, pid and start of the writer holding it (same lease), named to a
+  writer that has to wait;
 * ``P:d:ID`` (hash): one document: file, ordinal, title, offsets, ``spans`` (int32 pairs)
   and its text;
 * ``P:b:{P.GG}HEX`` (hash): an LSH bucket. The top ``bucket_bits`` bits of a band key
@@ -60,13 +62,16 @@ import functools
 import hashlib
 import itertools
 import json
+import logging
+import os
 import re
+import socket
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import numpy.typing as npt
@@ -76,7 +81,7 @@ from redis.exceptions import LockError
 from redis.lock import Lock
 from redis.typing import EncodableT, FieldT
 
-from ..errors import BackendError, IndexBusyError, IndexFileError
+from ..errors import BackendError, IndexBusyError, IndexFileError, register_secret
 from ..library.works import components, works_digest
 from ..model import (
     WINDOW_FLAG,
@@ -93,11 +98,14 @@ from . import postings as layers
 from .arrays import alive, count_pairs
 from .base import Candidates, SentenceOwners
 
+log = logging.getLogger(__name__)  # notices (a wait for the lock); the CLI shows them on stderr
+
 SCHEMA_VERSION = "redis-3"  # 3: the posting layers and the library layer (as sqlite.SCHEMA_VERSION 3)
 DEFAULT_PREFIX = "chachong"
 DEFAULT_BUCKET_BITS = 16  # 65,536 buckets: ~100 entries each at ~300K sentences (~14M chars)
 LOCK_TTL_S = 60.0  # a writer that dies frees the index after this long
 BUSY_TIMEOUT_S = 120.0  # how long a writer waits for another one
+NOTICE_AFTER_S = 2.0  # a writer waiting longer than this says for whom (a short wait is normal)
 CONNECT_TIMEOUT_S = 5.0
 RETIRE_GRACE_S = 300  # replaced documents stay readable this long for checks already under way
 PIPELINE_COMMANDS = 1000  # commands per round trip
@@ -206,18 +214,47 @@ def _bytes_hash(reply: Mapping[bytes | str, bytes | str]) -> dict[bytes, bytes]:
     return {_bytes(k): _bytes(v) for k, v in reply.items()}
 
 
+# Query parameters that carry a credential (redis-py passes unknown ones on to the connection).
+_SECRET_PARAMS = frozenset({"password", "pass", "passwd", "pwd", "token", "secret", "auth",
+                            "sentinel_password", "access_token"})
+_USERINFO_RE = re.compile(r"(?<=//)[^/@?#]*@")
+_SECRET_QUERY_RE = re.compile(r"(?i)([?&](?:" + "|".join(sorted(_SECRET_PARAMS)) + r")=)[^&#]*")
+
+
 def redact(location: str) -> str:
-    """The URL without its password, for messages and `location`."""
-    parts = urlsplit(location)
-    if parts.password is None:
-        return location
-    host = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    """The URL with every credential blanked (``***``): the password of the user-info (a bare
+    user-info too: some write ``redis://PASSWORD@host``) and ``?password=``-like parameters.
+    What `location` and every message show."""
+    try:
+        parts = urlsplit(location)
+        netloc = parts.netloc
+        if "@" in netloc:
+            host = netloc.rsplit("@", 1)[1]
+            netloc = f"{parts.username or ''}:***@{host}" if parts.password is not None else f"***@{host}"
+        query = [(k, "***" if k.lower() in _SECRET_PARAMS else v)
+                 for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+        return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="*")))
+    except ValueError:  # not even a URL: blank anything that could be a credential
+        return _SECRET_QUERY_RE.sub(r"\1***", _USERINFO_RE.sub("***@", location))
+
+
+def _register_secrets(location: str) -> None:
+    """Blank the credentials of ``location`` out of every error message, whoever wrote it."""
+    try:
+        parts = urlsplit(location)
+        register_secret(unquote(parts.password or ""))
+        if "@" in parts.netloc and parts.password is None:
+            register_secret(unquote(parts.username or ""))
+        for k, v in parse_qsl(parts.query, keep_blank_values=True):
+            if k.lower() in _SECRET_PARAMS:
+                register_secret(v)
+    except ValueError:
+        pass
 
 
 def parse_location(location: str) -> tuple[str, str, int | None, bool]:
     """(URL for redis-py, key prefix, bucket bits asked for, cluster?) from an index URL."""
+    _register_secrets(location)
     parts = urlsplit(location)
     prefix, bits, cluster, rest = DEFAULT_PREFIX, None, False, []
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
@@ -246,6 +283,11 @@ def _problem(exc: redis.RedisError) -> str:
         return f"cannot reach Redis ({text})"
     if isinstance(exc, redis.ReadOnlyError) or "read only replica" in text:
         return f"this Redis is a read-only replica: index through the primary ({text})"
+    if isinstance(exc, redis.exceptions.OutOfMemoryError) or text.startswith("OOM"):
+        return (f"Redis is out of memory (maxmemory): nothing was committed; give it more memory "
+                f"or free some ({text})")
+    if text.startswith("MISCONF"):
+        return f"Redis cannot write to its disk (full?), so it refuses writes: nothing was committed ({text})"
     return f"Redis answered with an error ({text})"
 
 
@@ -300,6 +342,7 @@ class RedisStore:
         self._sents_key = f"{{{prefix}}}:sents"
         self._edge_key = f"{{{prefix}}}:edge"
         self._lock_key = f"{{{prefix}}}:lock"
+        self._holder_key = f"{{{prefix}}}:lock:holder"  # who holds the lock (for the wait message)
         self._retired_key = f"{{{prefix}}}:retired"
         self._dband_key = f"{{{prefix}}}:dband"
         self._dsketch_key = f"{{{prefix}}}:dsketch"
@@ -705,20 +748,59 @@ class RedisStore:
         """Add files (replacing earlier versions of the same paths) as one atomic run."""
         if not new_files:
             return
+        with self._write_lock() as lock:
+            self._write_locked(new_files, lock)
+            self._maybe_vacuum(lock)
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[Lock]:
+        """The writers' lock, held for the block (every write: files added, removed, moved).
+
+        A writer kept waiting more than `NOTICE_AFTER_S` says for whom (a notice, see `log`)
+        and waits on, up to `BUSY_TIMEOUT_S` in all; the lock and its holder's record are
+        released on every way out."""
         lock = self._client.lock(
             self._lock_key, timeout=LOCK_TTL_S, blocking_timeout=BUSY_TIMEOUT_S, thread_local=False
         )
-        if not lock.acquire():
-            raise IndexBusyError(
-                f"index is locked by another writer (waited {BUSY_TIMEOUT_S:.0f} s)",
-                path=self.location,
-            )
+        first_wait = min(NOTICE_AFTER_S, BUSY_TIMEOUT_S)
+        if not lock.acquire(blocking_timeout=first_wait):
+            who, lease = self._lock_holder()
+            waited_on = first_wait < BUSY_TIMEOUT_S
+            if waited_on:
+                # Say so, then wait on (up to BUSY_TIMEOUT_S in all): a writer that died holds
+                # the lock until its lease runs out, and a silent minute looks like a hang.
+                log.warning("%s: waiting for the write lock, held by %s%s", self.location, who, lease)
+            if not waited_on or not lock.acquire(blocking_timeout=BUSY_TIMEOUT_S - first_wait):
+                by = "" if who == "another writer" else f", {who}"
+                raise IndexBusyError(
+                    f"index is locked by another writer{by} (waited {BUSY_TIMEOUT_S:.0f} s)", path=self.location
+                )
         try:
-            self._write_locked(new_files, lock)
-            self._maybe_vacuum(lock)
+            self._client.set(self._holder_key, json.dumps({
+                "host": socket.gethostname(), "pid": os.getpid(), "since": int(time.time()),
+            }), px=int(LOCK_TTL_S * 1000))
+            yield lock
         finally:
-            with suppress(LockError):  # expired: the commit was already refused in that case
+            # Released on every way out (an error, Ctrl-C, SIGTERM), so no stale lock makes
+            # the next run wait; best effort, as the connection may be what failed.
+            with suppress(redis.RedisError):
+                self._client.delete(self._holder_key)
+            with suppress(LockError, redis.RedisError):  # expired: the commit was already refused then
                 lock.release()
+
+    def _lock_holder(self) -> tuple[str, str]:
+        """Who holds the write lock, and (as "; …") how long its lease still runs."""
+        raw, ttl_ms = self._client.get(self._holder_key), self._client.pttl(self._lock_key)
+        who = "another writer"
+        with suppress(TypeError, ValueError, KeyError):
+            h = json.loads(raw) if raw is not None else None
+            if isinstance(h, dict):
+                since = time.strftime("%H:%M:%S", time.localtime(int(h["since"])))
+                who = f"{h['host']} pid {int(h['pid'])} since {since}"
+        if ttl_ms is not None and ttl_ms > 0:
+            return who, (f"; its lease ends in {ttl_ms / 1000:.0f} s unless renewed (a writer that "
+                         f"died frees it then; giving up after {BUSY_TIMEOUT_S:.0f} s)")
+        return who, ""
 
     def _keep_lock(self, lock: Lock, state: dict[str, float]) -> None:
         """Renew the lock while a long run writes; fail if another writer took it over."""
@@ -730,6 +812,7 @@ class RedisStore:
                     "lost the write lock (this run took longer than its lease); nothing was committed",
                     path=self.location,
                 ) from None
+            self._client.pexpire(self._holder_key, int(LOCK_TTL_S * 1000))
             state["renewed"] = time.monotonic()
 
     def _write_locked(self, new_files: Sequence[NewFile], lock: Lock) -> None:  # noqa: PLR0912, PLR0915
@@ -1047,16 +1130,6 @@ class RedisStore:
             keys=(self._files_key, self._dband_key, self._dsketch_key, self._meta_key),
         )
 
-    def _locked(self) -> Lock:
-        lock: Lock = self._client.lock(
-            self._lock_key, timeout=LOCK_TTL_S, blocking_timeout=BUSY_TIMEOUT_S, thread_local=False
-        )
-        if not lock.acquire():
-            raise IndexBusyError(
-                f"index is locked by another writer (waited {BUSY_TIMEOUT_S:.0f} s)", path=self.location
-            )
-        return lock
-
     @_wrapped
     def remove(self, *, paths: Collection[str] = (), documents: Collection[int] = ()) -> None:
         """Take whole files (by path) and single documents (by id) out, in one transaction.
@@ -1065,13 +1138,9 @@ class RedisStore:
         live document owns them), and their document hashes stay readable `RETIRE_GRACE_S`."""
         if not paths and not documents:
             return
-        lock = self._locked()
-        try:
+        with self._write_lock() as lock:
             self._remove_locked(set(paths), set(documents), lock)
             self._maybe_vacuum(lock)
-        finally:
-            with suppress(LockError):
-                lock.release()
 
     def _remove_locked(self, paths: set[str], documents: set[int], lock: Lock) -> None:  # noqa: PLR0912, PLR0915 - one commit, in steps
         client = self._client
@@ -1151,8 +1220,7 @@ class RedisStore:
     def set_collection(self, paths: Collection[str], collection: str) -> None:
         if not paths:
             return
-        lock = self._locked()
-        try:
+        with self._write_lock() as lock:
             catalog = self._catalog_locked()
             records = {p: {**catalog[p], "collection": collection} for p in sorted(paths) if p in catalog}
             library = self._library_update(catalog, records, removed=(), links=(), sketches={})
@@ -1165,9 +1233,6 @@ class RedisStore:
                 tx.hset(self._files_key, mapping=library.encoded_records())
                 library.queue(tx)
                 tx.execute()
-        finally:
-            with suppress(LockError):
-                lock.release()
 
     @_wrapped
     def library_info(self) -> LibraryInfo:

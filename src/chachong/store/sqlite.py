@@ -24,14 +24,18 @@ Never pickle: everything is SQL values and raw little-endian numpy buffers.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
 import json
+import os
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
+from urllib.parse import quote
 
 import numpy as np
 import numpy.typing as npt
@@ -153,6 +157,53 @@ CREATE INDEX doc_bands_by_doc ON doc_bands(doc);
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
+# A write that fails with this little room left on the index's file system failed for lack
+# of room, whatever SQLite called it ("disk I/O error" when the shared-memory file cannot grow).
+LOW_SPACE_BYTES = 1 << 20
+_READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _free_bytes(path: Path) -> int | None:
+    try:
+        st = os.statvfs(path.parent if not path.is_dir() else path)
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def _disk_full(path: Path) -> str:
+    free = _free_bytes(path)
+    if free is None or free < LOW_SPACE_BYTES:
+        room = "no room left" if not free else f"{free / 1024:.0f} KiB free"
+        return f"disk full ({room} on the index's file system); nothing was written"
+    # SQLite said full with room to spare: a quota (which statvfs does not show) or a limit
+    # on the file's size.
+    return (f"disk full (SQLite: database or disk is full, with {free / 2**20:,.0f} MiB free on the "
+            "file system: a quota or a file size limit applies); nothing was written")
+
+
+def _storage_problem(exc: sqlite3.Error, path: Path) -> str | None:
+    """A true one-line diagnosis when ``exc`` comes from a full disk or a read-only index
+    (file, folder or file system), else None."""
+    text = str(exc)
+    free = _free_bytes(path)
+    if "disk is full" in text or (
+        any(k in text for k in ("disk I/O error", "unable to open")) and free is not None and free < LOW_SPACE_BYTES
+    ):
+        return _disk_full(path)
+    if "readonly" in text or "read-only" in text:
+        return f"index is read-only: it cannot be written here ({text})"
+    return None
+
+
+def _open_problem(exc: OSError, what: str) -> str:
+    if exc.errno in _FULL_ERRNOS:
+        return f"disk full: cannot write {what} ({exc.strerror})"
+    if exc.errno in _READ_ONLY_ERRNOS:
+        return f"index is read-only: cannot write {what} ({exc.strerror})"
+    return f"cannot write {what} ({exc.strerror or exc})"
+
 
 def _guarded(method: Callable[Concatenate[SqliteStore, _P], _R]) -> Callable[Concatenate[SqliteStore, _P], _R]:
     """Report damage PRAGMA quick_check cannot see (bytes overwritten inside a stored value)
@@ -165,6 +216,9 @@ def _guarded(method: Callable[Concatenate[SqliteStore, _P], _R]) -> Callable[Con
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise IndexBusyError(f"index is busy ({exc})", path=self.location) from None
+            problem = _storage_problem(exc, Path(self.location))
+            if problem:
+                raise IndexFileError(problem, path=self.location) from None
             raise IndexFileError(f"index file is corrupt ({exc})", path=self.location) from None
         except (sqlite3.DatabaseError, ValueError) as exc:  # ValueError: a blob of the wrong size
             raise IndexFileError(f"index file is corrupt ({exc})", path=self.location) from None
@@ -185,10 +239,13 @@ class SqliteStore:
         existed = path.exists() and path.stat().st_size > 0
         if not existed and not create:
             raise IndexFileError("no index here (build one with: chachong index PATH)", path=path)
-        if not existed:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = False
+        if create:
+            # Before any work: a run that cannot write must not first spend minutes reading.
+            self._check_writable(path, existed=existed)
+        stub = not existed  # a file we create and must not leave behind if we fail
         try:
-            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._db = self._connect(path, existed=existed, create=create)
             self._db.execute("PRAGMA foreign_keys = ON")
             # An index file is untrusted data: SQL stored in its schema (views, triggers,
             # defaults, CHECKs) may not call functions with side effects.
@@ -202,15 +259,78 @@ class SqliteStore:
                 self._check_schema(path)
             else:
                 self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL: fixed from then on
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
+            if create:  # (a reader leaves the journal mode as the writer set it: it may not write)
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
             if not existed:
                 self._create(params or LshParams())
-        except sqlite3.DatabaseError as exc:
-            raise IndexFileError(f"not a readable chachong index ({exc})", path=path) from None
+        except (sqlite3.DatabaseError, IndexFileError) as exc:
+            with contextlib.suppress(AttributeError, sqlite3.Error):
+                self._db.close()
+            if stub:
+                self._drop_stub(path)
+            if isinstance(exc, IndexFileError):
+                raise
+            problem = _storage_problem(exc, path)
+            raise IndexFileError(problem or f"not a readable chachong index ({exc})", path=path) from None
         self.params = self._read_params(path)
         self._path = path
         self._snapshot_docs: dict[int, tuple[DocumentRecord, int]] | None = None
+
+    @staticmethod
+    def _check_writable(path: Path, *, existed: bool) -> None:
+        """`IndexFileError` ("index is read-only" / "disk full") unless the index file and its
+        folder (its journal files live there) can be written."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IndexFileError(_open_problem(exc, "its folder"), path=path) from None
+        if existed:
+            try:
+                os.close(os.open(path, os.O_RDWR))
+            except OSError as exc:
+                raise IndexFileError(_open_problem(exc, "the index file"), path=path) from None
+        try:
+            with tempfile.TemporaryFile(dir=path.parent):
+                pass
+        except OSError as exc:
+            raise IndexFileError(_open_problem(exc, "in its folder"), path=path) from None
+
+    def _connect(self, path: Path, *, existed: bool, create: bool) -> sqlite3.Connection:
+        """A connection; for reading, a read-only one when the index cannot be written (a
+        read-only file, folder or file system, or a full disk): such an index still serves
+        checks."""
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        if create or not existed:
+            return db
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the WAL index
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if _storage_problem(exc, path) is None and "unable to open" not in str(exc):
+                raise
+        self.read_only = True
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+        try:
+            db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            db.close()
+            wal = Path(f"{path}-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise  # committed data may be in the WAL: reading the file alone would miss it
+        # Nothing can change it (no writer can create a journal here) and nothing is in a WAL:
+        # read the file as it is, without the shared-memory file SQLite cannot create.
+        return sqlite3.connect(f"{uri}&immutable=1", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+
+    @classmethod
+    def _drop_stub(cls, path: Path) -> None:
+        """Remove what a failed first open created (an empty file and journal files)."""
+        with contextlib.suppress(OSError):
+            if path.exists() and path.stat().st_size <= 2 * 4096:  # no committed tables beyond a header
+                cls.drop(str(path))
 
     # -- opening ---------------------------------------------------------------------
     def _create(self, params: LshParams) -> None:
@@ -268,22 +388,35 @@ class SqliteStore:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
-        """One write transaction; waits up to BUSY_TIMEOUT_S for another writer."""
+        """One write transaction; waits up to BUSY_TIMEOUT_S for another writer.
+
+        A full disk or a read-only index is one `IndexFileError` saying so; the transaction
+        is rolled back (SQLite has already done it after SQLITE_FULL), the index as it was.
+        """
         deadline = time.monotonic() + BUSY_TIMEOUT_S
         while True:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 break
             except sqlite3.OperationalError as exc:
+                problem = _storage_problem(exc, Path(self.location))
+                if problem:
+                    raise IndexFileError(problem, path=self.location) from None
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise IndexBusyError(f"index is locked by another writer ({exc})", path=self.location) from None
                 time.sleep(0.05)
         try:
             yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                problem = _storage_problem(exc, Path(self.location))
+                if problem:
+                    raise IndexFileError(problem, path=self.location) from None
             raise
-        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()

@@ -26,6 +26,7 @@ byte, whatever the file system says of their size.
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
 import stat
@@ -120,6 +121,8 @@ def file_kind_problem(path: str | Path) -> str | None:
             return "is a broken symbolic link"
         return "no such file or directory"
     except OSError as exc:
+        if exc.errno == errno.ELOOP and os.path.islink(path):  # a loop of links leads nowhere either
+            return "is a broken symbolic link"
         return f"cannot read: {exc.strerror or exc}"
     return _mode_problem(mode)
 

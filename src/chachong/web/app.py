@@ -38,6 +38,7 @@ from ..errors import BackendError, ChachongError, IndexFileError, InputError, Us
 from ..model import CheckResult
 from ..phrases import PhraseTable, phrase_table
 from ..report.html import render_check_html
+from ..report.jsonl import json_text
 from ..store import open_store
 from ..text.reading import MAX_DRAFT_BYTES, MAX_FILE_BYTES
 from . import jobs
@@ -173,8 +174,16 @@ def _download_name(result_file: str, suffix: str) -> str:
     return f"{stem}-查重报告{suffix}"
 
 
+class _JsonResponse(JSONResponse):
+    """JSON as the CLI's ``--json`` writes it (`report.jsonl.json_text`): Chinese as itself, C1
+    controls, bidi overrides and line separators as ``\\uXXXX`` escapes."""
+
+    def render(self, content: Any) -> bytes:
+        return json_text(content).encode("utf-8")
+
+
 def _json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(data, status_code=status, headers=headers)
+    return _JsonResponse(data, status_code=status, headers=headers)
 
 
 def _error_json(exc: ChachongError) -> JSONResponse:
