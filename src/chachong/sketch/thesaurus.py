@@ -303,7 +303,9 @@ def _write_cache(path: Path, table: Thesaurus) -> None:
     class_codes = np.frombuffer(" ".join(table.class_codes).encode("utf-32-le"), dtype="<u4")
     lengths = np.fromiter(map(len, table.words), dtype=np.uint8, count=len(table.words))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Private, as the folder jieba's cache shares (`indexer.user_cache_dir`): whichever
+        # cache comes first creates it.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".thesaurus-", suffix=".npz", delete=False) as tmp:
             np.savez(tmp, words=codes, word_chars=lengths, codes=class_codes,
                      **{name: getattr(table, name) for name in _ARRAYS})
