@@ -82,7 +82,10 @@ def test_json_lines_escape_what_a_terminal_would_act_on_and_parse_back_exactly()
     assert "题" in line  # Chinese stays readable
 
 
-def test_markup_and_control_sequences_in_titles_names_and_phrases_are_shown_as_text(cli, hostile_index, tmp_path):
+def test_markup_and_control_sequences_in_titles_names_and_phrases_are_shown_as_text(
+    cli, hostile_index, tmp_path, monkeypatch,
+):
+    monkeypatch.setenv("COLUMNS", "300")  # no cell wraps (the docs table has six columns), so _flat finds it
     docs = cli("docs", "--index", hostile_index)
     assert docs.code == 0, docs.stderr
     _assert_inert(docs.stdout + docs.stderr)
@@ -121,7 +124,8 @@ def test_rich_output_in_colour_has_no_hyperlink_and_no_foreign_escape(corpus_sto
     result = check_text(corpus_store, f"[link=file:evil]点我[/link]{HOSTILE}" + SAMPLE.read_text(encoding="utf-8"),
                         file=f"[link=file:evil]稿{HOSTILE}.txt")
     doc = DocumentRecord(id=1, file=f"/x/[link=file:evil]{HOSTILE}.txt", ordinal=1, title=TITLE, start=0, end=1,
-                         text="x", sent_base=0, spans=__import__("numpy").zeros((0, 2), dtype="int32"))
+                         text="x", sent_base=0, spans=__import__("numpy").zeros((0, 2), dtype="int32"),
+                         file_name=f"[link=file:evil]{HOSTILE}.txt", collection=f"[link=file:evil]{HOSTILE}", work=1)
     for render in (lambda c: render_check(result, c), lambda c: render_docs([doc], [], c)):
         buf = io.StringIO()
         render(console_for(buf, width=120, color=True))
@@ -156,7 +160,8 @@ def test_index_summary_with_markup_in_location_skipped_path_and_progress(cli, tm
     assert "[bold]稿\\x1b[2J\\x07\\u202e.txt" in shown
 
 
-def test_a_newline_in_a_file_name_cannot_forge_an_error_line(cli, tmp_path, index_location):
+def test_a_newline_in_a_file_name_cannot_forge_an_error_line(cli, tmp_path, index_location, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")  # no cell of the docs table wraps, so _flat finds it
     forged = tmp_path / "a\nchachong: error: everything is fine.txt"
     # A draft that does not exist: one line, the name escaped.
     out = cli("check", forged, "--index", index_location)
@@ -189,14 +194,15 @@ def test_special_files_and_broken_links_inside_a_folder_are_listed_as_skipped(cl
     out = cli("index", folder, "--index", index_location, "--json")
     assert out.code == 0, out.stderr
     summary = json.loads(out.stdout)
+    # The reasons a file named on the command line gets (reading.file_kind_problem).
     assert {(Path(s["file"]).name, s["reason"]) for s in summary["skipped"]} == {
-        ("dangling.txt", "broken symbolic link"),
-        ("loop.txt", "broken symbolic link"),
-        ("pipe.txt", "not a regular file (a FIFO)"),
+        ("dangling.txt", "is a broken symbolic link"),
+        ("loop.txt", "is a broken symbolic link"),
+        ("pipe.txt", "is a named pipe (FIFO), not a file"),
     }
     assert [Path(f).name for f in summary["added"]] == ["good.txt"]
     terminal = cli("index", folder, "--index", index_location)
-    assert "skipped: " in terminal.stdout and "pipe.txt: not a regular file (a FIFO)" in terminal.stdout
+    assert "skipped: " in terminal.stdout and "pipe.txt: is a named pipe (FIFO), not a file" in terminal.stdout
 
 
 def test_a_file_name_that_is_not_utf8_is_indexed_and_shown_escaped(cli, tmp_path, index_location):
@@ -242,3 +248,4 @@ def test_check_json_on_a_name_that_is_not_utf8_writes_utf8_even_to_a_strict_stdo
 def test_error_messages_show_control_characters_escaped():
     err = InputError("bad\x1b[2J problem\nsecond line", path="dir/\x1b]8;;x\x07name\n.txt")
     assert str(err) == "dir/\\x1b]8;;x\\x07name\\n.txt: bad\\x1b[2J problem second line"
+

@@ -252,7 +252,8 @@ def test_capped_sentences_are_set_aside_and_the_rest_still_pairs(tmp_path):
     folder.mkdir()
     n = 30  # more than BUCKET_DOCS_FACTOR × max_docs (8 × 3) documents share the stock sentence
     for i in range(n):
-        own = "".join(chr(0x4E00 + (i * 97 + k * 13) % 20_000) for k in range(40))
+        # Own text enough that d00 and d01 (which share SHARED) are two works, not reprints of one.
+        own = "".join(chr(0x4E00 + (i * 97 + k * 13) % 20_000) for k in range(120))
         body = [STOCK, own + "。"] + ([SHARED] if i < 2 else [])
         (folder / f"d{i:02d}.txt").write_text(f"单位{i}总结\n\n" + "\n".join(body) + "\n结束语各不相同" + own[:9] + "。\n",
                                               encoding="utf-8")
@@ -265,3 +266,4 @@ def test_capped_sentences_are_set_aside_and_the_rest_still_pairs(tmp_path):
     assert result.stock_sentences >= n  # the stock sentence of every document
     # progress was reported: documents read, then pairs compared, up to their totals
     assert calls[0][:2] == (0, n) and calls[-1][0] == calls[-1][1] and calls[-1][2] == "comparing sentences"
+
