@@ -173,3 +173,22 @@ def test_interrupt_and_terminate_are_one_line_each(tmp_path):
         assert proc.returncode == code, err
         assert err == f"chachong: {word}\n" and out == ""
         assert not Path(index).exists()
+
+
+def test_an_error_the_server_logs_keeps_its_traceback_made_visible(capsys):
+    """`chachong serve` logs an unexpected error under "chachong.serve": the CLI's notice
+    handler writes its line and its traceback, control characters escaped, no password."""
+    import logging
+
+    from chachong.cli import _notices
+    from chachong.errors import register_secret
+
+    register_secret("hunter2-pass")
+    with _notices():
+        try:
+            raise RuntimeError("boom \x1b[2J hunter2-pass")
+        except RuntimeError:
+            logging.getLogger("chachong.serve").exception("unexpected error on %s %s", "GET", "/x\x1b]8;;\x07")
+    err = capsys.readouterr().err
+    assert err.startswith("chachong: unexpected error on GET /x\\x1b]8;;\\x07\nTraceback (most recent call last):")
+    assert "RuntimeError: boom \\x1b[2J ***" in err and "\x1b" not in err and "hunter2-pass" not in err

@@ -249,3 +249,64 @@ def test_error_messages_show_control_characters_escaped():
     err = InputError("bad\x1b[2J problem\nsecond line", path="dir/\x1b]8;;x\x07name\n.txt")
     assert str(err) == "dir/\\x1b]8;;x\\x07name\\n.txt: bad\\x1b[2J problem second line"
 
+
+def test_remove_names_every_unknown_target_escaped_and_removes_nothing(cli, hostile_index):
+    before = cli("docs", "--json", "--index", hostile_index).stdout
+    out = cli("remove", f"[/]nothing{HOSTILE}.txt#1", "gone\nchachong: error: forged.txt", "--index", hostile_index)
+    assert out.code == 2 and out.stdout == ""
+    _assert_inert(out.stderr)
+    lines = out.stderr.splitlines()
+    assert len(lines) == 2 and all(line.startswith("chachong: error: ") for line in lines), lines
+    assert lines[0].startswith("chachong: error: [/]nothing\\x1b[2J") and "not in the index" in lines[0]
+    assert lines[1].startswith("chachong: error: gone\\nchachong: error: forged.txt: not in the index")
+    assert cli("docs", "--json", "--index", hostile_index).stdout == before  # nothing removed
+    # A hostile document name that is indexed: removed, the summary inert.
+    name = f"[link=file:evil]{UNITS[0]}[bold red]{HOSTILE[:4]}.txt#1"
+    out = cli("remove", name, "--index", hostile_index)
+    assert out.code == 0, out.stderr
+    _assert_inert(out.stdout + out.stderr)
+    assert "removed 1 document(s)" in out.stdout
+    assert name not in {json.loads(line)["doc"] for line in cli("docs", "--json", "--index", hostile_index).stdout
+                        .splitlines()}
+
+
+def test_exclusions_and_collections_with_markup_are_shown_as_text(cli, hostile_index, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    out = cli("check", SAMPLE, "--index", hostile_index, "--exclude", f"[/]nothing{HOSTILE}")
+    assert out.code == 2 and out.stdout == ""
+    _assert_inert(out.stderr)
+    assert out.stderr.splitlines() == [
+        "chachong: error: --exclude [/]nothing\\x1b[2J\\x1b]8;;http://evil.example/\\x07\\x07\\x08\\x08\\u009b31m"
+        "\\u202e: no such document, file or collection in the index"]
+    # A collection named with markup, a source in it, and an excluded document with control
+    # characters in its name: all in the terminal report as text.
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "[b]旧稿[i].txt").write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli("index", own, "--index", hostile_index, "--collection", "[bold]own[link=x]").code == 0
+    excluded = f"[link=file:evil]{UNITS[1]}[bold red]{HOSTILE[:4]}.txt#1"
+    draft = tmp_path / "draft.txt"
+    draft.write_text(SAMPLE.read_text(encoding="utf-8") + "\n另外补充一句新写的话。\n", encoding="utf-8")
+    out = cli("check", draft, "--index", hostile_index, "--exclude", excluded)
+    assert out.code == 0, out.stderr
+    _assert_inert(out.stdout + out.stderr)
+    flat = _flat(out.stdout)
+    assert "[b]旧稿[i].txt#1([bold]own[link=x])" in flat  # the source and its collection
+    assert "excluded:[link=file:evil]气象台[boldred]\\x1b[2J.txt#1" in flat
+
+
+def test_prune_keeps_a_file_whose_name_is_not_utf8(cli, tmp_path, index_location):
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/\xff\xfe.txt"
+    with open(raw, "wb") as f:
+        f.write((CORPUS / "003_ec39d6286021c7d9.txt").read_bytes())
+    (folder / "other.txt").write_text("另一份文件，内容普通，用来确认整批都被索引了。\n", encoding="utf-8")
+    assert cli("index", folder, "--index", index_location).code == 0
+    out = json.loads(cli("index", folder, "--prune", "--json", "--index", index_location).stdout)
+    assert out["pruned"] == [] and sorted(Path(p).name for p in out["unchanged"]) == ["\\xff\\xfe.txt", "other.txt"]
+    (folder / "other.txt").unlink()
+    out = json.loads(cli("index", "--prune", "--json", "--index", index_location).stdout)  # anywhere
+    assert [Path(p).name for p in out["pruned"]] == ["other.txt"]
+    docs = {json.loads(line)["doc"] for line in cli("docs", "--json", "--index", index_location).stdout.splitlines()}
+    assert docs == {"\\xff\\xfe.txt#1"}

@@ -84,6 +84,21 @@ def test_phrase_table_counts_works(reprint_location, corpus_index_path):
     assert [(p.phrase, p.docs, p.count) for p in reprinted.phrases] == [(p.phrase, p.docs, p.count) for p in plain.phrases]
 
 
+def test_one_cached_table_counts_works_and_every_threshold_cuts_it(reprint_location, corpus_index_path):
+    """The base table (phrases in 2 works) is cached once under the index state, works
+    included, and each threshold is that table cut: on the reprint library (245 documents,
+    49 works) every threshold gives the corpus's phrases, counted in works."""
+    from chachong.phrases.cache import CACHE_NAME, index_generation
+
+    with open_store(reprint_location) as store, open_store(corpus_index_path) as corpus:
+        for min_docs in (2, 3, 5, 9):
+            reprinted, plain = phrase_table(store, min_docs=min_docs), phrase_table(corpus, min_docs=min_docs)
+            assert [(p.phrase, p.docs) for p in reprinted.phrases] == [(p.phrase, p.docs) for p in plain.phrases]
+            assert all(p.docs >= min_docs for p in reprinted.phrases) and reprinted.documents == 49
+        assert store.get_derived(CACHE_NAME, index_generation(store)) is not None
+        assert store.get_derived("phrases:4", index_generation(store)) is None  # no table per threshold
+
+
 def test_pairs_do_not_list_reprints_of_one_work(reprint_location, corpus_index_path):
     with open_store(reprint_location) as store, open_store(corpus_index_path) as corpus:
         result = find_pairs(store)

@@ -267,3 +267,39 @@ def test_capped_sentences_are_set_aside_and_the_rest_still_pairs(tmp_path):
     # progress was reported: documents read, then pairs compared, up to their totals
     assert calls[0][:2] == (0, n) and calls[-1][0] == calls[-1][1] and calls[-1][2] == "comparing sentences"
 
+
+def test_buckets_are_capped_by_works_not_by_reprints():
+    """30 documents sharing a sentence, but reprints of two works: more than 8 × max_docs (24)
+    documents, 2 works, so the bucket pairs (its pairs of one work are left to find_pairs)."""
+    from chachong.match.pairs import bucket_pairs
+
+    rng = np.random.default_rng(1)
+    keys = rng.integers(-(2**62), 2**62, size=(60, 21))
+    keys[0::2] = keys[0]  # sentence 0 of every document
+    owner = np.repeat(np.arange(30), 2)
+    works = np.where(owner < 15, 0, 15)
+    by_document = bucket_pairs(keys, owner, max_docs=3)
+    assert by_document.pairs.size == 0 and by_document.capped[0::2].all()
+    by_work = bucket_pairs(keys, owner, max_docs=3, works=works)
+    assert not by_work.capped.any()
+    assert len(by_work.pairs) == 30 * 29 // 2  # every pair of documents, of one work or two
+
+
+def test_reprints_pair_across_works_only_and_never_make_a_sentence_stock(tmp_path):
+    """Fifteen reprints each of two articles that share a paragraph: the paragraph is in 30
+    documents but 2 works, so it counts; every document pair across the works is listed
+    (15 × 15), none within one (2 × 105 reprint pairs)."""
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    for w in range(2):
+        own = "".join(chr(0x4E00 + (w * 4001 + k * 17) % 20_000) for k in range(300))
+        article = f"第{w}篇文章\n\n{own}。\n{SHARED}\n"
+        for copy in range(15):
+            (folder / f"w{w}-{copy:02d}.txt").write_text(article, encoding="utf-8")
+    with open_store(tmp_path / "i.sqlite", create=True) as store:
+        index_paths(store, [folder])
+        assert store.library_info().works == 2
+        result = find_pairs(store, max_docs=3)
+    assert len(result.pairs) == 15 * 15 and result.reprint_pairs == 2 * 15 * 14 // 2
+    assert all(p.a.doc.startswith("w0-") and p.b.doc.startswith("w1-") for p in result.pairs)
+    assert {p.shared_chars for p in result.pairs} == {counted(SHARED)} and result.stock_sentences == 0

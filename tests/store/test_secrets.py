@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -64,12 +65,20 @@ def test_no_output_of_any_command_contains_the_password(locked_redis, tmp_path, 
             ["phrases", *index], ["phrases", *index, "--json"], ["phrases", *index, "--csv"],
             ["pairs", *index], ["pairs", *index, "--json", "--html", tmp_path / f"{name}-pairs.html"],
             ["check", tmp_path / "missing.txt", *index],  # an error about a draft
+            # The library layer's commands and options.
+            ["index", CORPUS / "001_e5cfe61341d97502.txt", *index, "--collection", "own", "--json"],
+            ["check", SAMPLE, *index, "--exclude", "own"], ["check", SAMPLE, *index, "--exclude", "own", "--json"],
+            ["remove", "001_e5cfe61341d97502.txt#2", *index], ["remove", "001_e5cfe61341d97502.txt#3", *index, "--json"],
+            ["remove", "nothing.txt#1", *index],  # an error about a target
+            ["index", "--prune", *index], ["index", "--prune", *index, "--json"],
         ]
         for args in run:
             out = cli(*args)
             outputs.append(f"{out.stdout}\n{out.stderr}")
-            assert out.code == (2 if "missing.txt" in str(args) else 0), out.stderr
-        assert "000_8b880e3bb4cd86c7.txt#1" in outputs[-9]  # the run worked against the server
+            assert out.code == (2 if {"missing.txt", "nothing.txt#1"} & {Path(str(a)).name for a in args} else 0), \
+                out.stderr
+        assert "000_8b880e3bb4cd86c7.txt#1" in outputs[-17]  # the run worked against the server
+        assert "removed 1 document(s)" in outputs[-5]
         # The same, as whole processes (what the user runs): the summary, a terminal list.
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
         outputs.append(_chachong("index", CORPUS / "004_3442f27f9ba37306.txt", *index, "--json", env=env, cwd=tmp_path))

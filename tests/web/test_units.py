@@ -90,3 +90,44 @@ def test_kept_results_are_bounded_by_count_size_and_age(monkeypatch):
     monkeypatch.setattr(results.time, "monotonic", lambda: now + 61)
     fresh = store.add(result(1))
     assert store.get(huge) is None and store.get(fresh) is not None
+
+
+def test_what_the_server_logs_passes_through_the_one_sanitizer():
+    """uvicorn's records (a request line quotes the path as sent: %1b decodes to ESC) and an
+    error's traceback: control characters shown as escapes, a registered password blanked."""
+    import logging
+
+    from chachong.errors import register_secret
+    from chachong.web.server import VisibleRecords, log_config
+
+    register_secret("s3cret-pass")
+    access = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5", "GET", "/x\x1b[2J\u202e?k=s3cret-pass", "1.1", 404), None)
+    assert VisibleRecords().filter(access)
+    assert access.getMessage() == '127.0.0.1:5 - "GET /x\\x1b[2J\\u202e?k=*** HTTP/1.1" 404'
+    try:
+        raise ValueError("bad \x07 value s3cret-pass")
+    except ValueError:
+        import sys as _sys
+
+        error = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "Exception in %s", ("/a\x1b",),
+                                  _sys.exc_info())
+    VisibleRecords().filter(error)
+    out = logging.Formatter().format(error)
+    assert out.startswith("Exception in /a\\x1b\nTraceback") and "bad \\x07 value ***" in out
+    assert "\x07" not in out and "s3cret-pass" not in out
+    # Every handler of uvicorn's set-up has the filter.
+    config = log_config()
+    assert config["handlers"] and all(h["filters"] == ["visible"] for h in config["handlers"].values())
+
+
+def test_the_api_writes_json_as_check_json_does():
+    """Chinese readable, C1 controls, bidi overrides and line separators escaped."""
+    import json
+
+    from chachong.web.app import _json_response
+
+    data = {"title": "工作总结\u202e\x9b31m\u2028", "n": 1}
+    body = _json_response(data).body.decode("utf-8")
+    assert "工作总结" in body and "\\u202e\\u009b31m\\u2028" in body
+    assert json.loads(body) == data
