@@ -97,3 +97,54 @@ def test_workers_end_with_a_killed_server(corpus_index_path, tmp_path):
     while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists() for c in children):
         time.sleep(0.2)
     assert not [c for c in children if Path(f"/proc/{c}").exists()]
+
+
+@pytest.mark.parametrize(("signum", "code", "line"), [
+    (signal.SIGINT, 130, "chachong: interrupted"), (signal.SIGTERM, 143, "chachong: terminated"),
+])
+def test_ctrl_c_or_sigterm_to_the_process_group_ends_serve_with_one_line(corpus_index_path, tmp_path, signum,
+                                                                         code, line):
+    """Ctrl-C in a terminal (SIGINT) and a service manager's stop (SIGTERM) reach the server and
+    every worker: the workers end without a traceback of their own, the server after a graceful
+    shutdown with the one line every command ends with."""
+    import subprocess
+    import sys
+
+    import httpx2
+
+    from ..redis_server import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chachong", "serve", "--port", str(port), "--index", str(corpus_index_path),
+         "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            try:
+                if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                time.sleep(0.2)
+        os.killpg(proc.pid, signum)  # the whole group, as a terminal's Ctrl-C does
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == code, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    ours = [row for row in err.splitlines() if not row.startswith("INFO:")]
+    assert ours[0].startswith("chachong: serving ") and ours[1:] == [line], err
+    deadline = time.monotonic() + 10
+    while True:  # no worker left behind
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "a worker outlived the server"
+        time.sleep(0.1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ def warm_up(location: str, phrase_lock: _Lock | None = None) -> None:
     """
     global _phrase_lock  # noqa: PLW0603 - set once per worker process, at its start
     _phrase_lock = phrase_lock
+    _leave_signals_to_the_server()
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
     try:
         store = _store(location)
@@ -74,6 +76,13 @@ def warm_up(location: str, phrase_lock: _Lock | None = None) -> None:
         check_text(store, "预热。", file="<warm-up>")
     except Exception:  # noqa: BLE001 - see the docstring: the first real check reports the problem
         _forget(location)
+
+
+def _leave_signals_to_the_server() -> None:
+    """Ctrl-C in a terminal reaches every process of the group: a worker ignores it (no
+    KeyboardInterrupt traceback of its own); the server stops its workers and says the one
+    line `chachong serve` ends with."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -168,6 +177,7 @@ def pairs_job(location: str, max_docs: int | None, reply: Connection) -> None:
     from ..match.pairs import find_pairs
     from ..report.html import render_pairs_html
 
+    _leave_signals_to_the_server()
     try:
         with open_store(location) as store:
             before = index_generation(store)
