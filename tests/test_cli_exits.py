@@ -119,6 +119,34 @@ def test_index_says_it_waits_for_a_dead_writers_lease_and_for_whom(redis_server,
         assert not c.exists(lock) and not c.exists(holder)
 
 
+def test_remove_and_a_collection_change_wait_for_the_lock_the_same_way(redis_server, tmp_path):
+    """Every write takes the one lock (main's remove and index --collection too): the same
+    notice naming the holder, the lock and its record released after."""
+    from .conftest import fresh_redis_url
+
+    url = fresh_redis_url(redis_server)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    first = _run("index", CORPUS / "003_ec39d6286021c7d9.txt", CORPUS / "000_8b880e3bb4cd86c7.txt", "--index", url,
+                 env=env)
+    assert first.returncode == 0, first.stderr
+    prefix = url.split("prefix=")[1].split("&")[0]
+    lock, holder = f"{{{prefix}}}:lock", f"{{{prefix}}}:lock:holder"
+    for args in (["index", CORPUS / "003_ec39d6286021c7d9.txt", "--collection", "own"],
+                 ["remove", "000_8b880e3bb4cd86c7.txt#1"]):
+        with redis_server.client() as c:
+            c.set(lock, "dead-token", px=3000)
+            c.set(holder, json.dumps({"host": "build-7", "pid": 4242, "since": 1_700_000_000}), px=3000)
+        out = _run(*args, "--index", url, env=env)
+        assert out.returncode == 0, out.stderr
+        [line] = out.stderr.splitlines()
+        assert line.startswith(f"chachong: {url}: waiting for the write lock, held by build-7 pid 4242 since "), line
+        with redis_server.client() as c:
+            assert not c.exists(lock) and not c.exists(holder)
+    docs = [json.loads(row) for row in _run("docs", "--json", "--index", url, env=env).stdout.splitlines()]
+    collections = {d["doc"]: d["collection"] for d in docs}
+    assert "000_8b880e3bb4cd86c7.txt#1" not in collections and collections["003_ec39d6286021c7d9.txt#1"] == "own"
+
+
 # -- 12: jieba's dictionary cache --------------------------------------------------------------
 def test_jiebas_cache_is_kept_in_the_per_user_folder_and_a_foreign_one_is_ignored(tmp_path, corpus_index_path):
     shared_tmp = tmp_path / "tmp"
