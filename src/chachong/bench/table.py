@@ -67,7 +67,7 @@ def render_table(result: BenchResult) -> str:
         if s.pairs:
             p = s.pairs
             rows.append((_chars(s.chars), f"{p['documents']:,}", f"{p['seconds']:.1f}", _mb(p["peak_rss"]),
-                         f"{p['pairs']:,}", f"{p['stock_sentences']:,} (in more than {p['max_docs']} documents)"))
+                         f"{p['pairs']:,}", f"{p['stock_sentences']:,} (in more than {p['max_docs']} works)"))
     if len(rows) > 1:
         lines += ["", *_align(rows)]
     for s in result.sizes:
