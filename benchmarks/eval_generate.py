@@ -96,9 +96,12 @@ UNIT_WEIGHTS = dict.fromkeys(TYPES, 4) | {"mosaic": 1, "mosaic3": 1}
 STOCK_SHARE = 0.35  # chance that an original paragraph is a stock-phrase-heavy one
 MAX_SHARED = 0.3  # a passage may share at most this share of its characters with other documents
 FORBIDDEN = re.compile(r"#|【|素材|代笔|本文系|目录|\t")
-# nearstock: "stock" characters lie in an n-gram found in ≥ STOCK_DOCS documents;
-# "distinctive" ones in no n-gram found in another document.
+# nearstock: "stock" characters lie in an 8-gram found in ≥ STOCK_DOCS documents;
+# "distinctive" ones in no SHARED_N-gram found in another document. SHARED_N is the length of
+# the shortest stock phrase a reader would name (意识形态工作, 6 characters): with 8-grams, a
+# 6-character phrase found in 8 documents passed as distinctive text.
 STOCK_N, STOCK_DOCS, STOCK_MIN_SHARE, DISTINCT_RUN = 8, 4, 0.5, 12
+SHARED_N = 6
 CLAUSE_MARK = re.compile("[，,：:；;]")
 
 
@@ -243,8 +246,9 @@ class _Source:
         docs_with: dict[str, set[str]] = defaultdict(set)
         for doc in self.docs:
             chars, _ = content_chars(doc.text)
-            for i in range(len(chars) - k + 1):
-                docs_with[chars[i : i + k]].add(doc.name)
+            for n in {k, SHARED_N}:
+                for i in range(len(chars) - n + 1):
+                    docs_with[chars[i : i + n]].add(doc.name)
         found = []
         for doc in self.docs:
             for para in self.paragraphs[doc.name]:
@@ -259,11 +263,11 @@ class _Source:
                             stock = [False] * len(chars)
                             shared = [False] * len(chars)
                             for i in range(len(chars) - k + 1):
-                                n = len(docs_with[chars[i : i + k]])
-                                if n >= STOCK_DOCS:
+                                if len(docs_with[chars[i : i + k]]) >= STOCK_DOCS:
                                     stock[i : i + k] = [True] * k
-                                if n >= 2:
-                                    shared[i : i + k] = [True] * k
+                            for i in range(len(chars) - SHARED_N + 1):
+                                if len(docs_with[chars[i : i + SHARED_N]]) >= 2:
+                                    shared[i : i + SHARED_N] = [True] * SHARED_N
                             longest = run = 0
                             for x in shared:
                                 run = 0 if x else run + 1
